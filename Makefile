@@ -1,0 +1,96 @@
+# mailinit: build, test, lint. "make help" lists the targets.
+
+PREFIX     ?= /usr/local
+SHAREDIR   ?= /usr/share/mailinit
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+CC         ?= cc
+PYTHON     ?= /usr/bin/python3
+PKGS       := libconfuse libssl libcrypto libcap
+BUILD      ?= build
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+OPTFLAGS   ?= -O2 -g -D_FORTIFY_SOURCE=2
+HARDEN     := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+              -Wmissing-prototypes -Wvla -Wnull-dereference
+CFLAGS     += -std=c17 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(PKG_CFLAGS) \
+              -DMAILINIT_VERSION='"$(VERSION)"' -DMAILINIT_DEFAULT_CONF='"$(SHAREDIR)/mailinit.conf"'
+LDFLAGS    += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+
+SRCS       := $(wildcard src/*.c)
+LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
+
+.PHONY: all test unit init-test asan valgrind lint format format-check bench install clean help
+
+all: $(BUILD)/mailinit
+
+# "make V=1" shows the whole compiler command lines.
+Q := $(if $(V),,@)
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/unit
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -Isrc -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/mailinit: $(BUILD)/main.o $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD) $(BUILD)/unit:
+	mkdir -p $@
+
+## test: unit tests, then the PID-1 tests (as root: they need unshare)
+test: unit init-test
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+init-test: $(BUILD)/mailinit
+	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q tests/init
+
+## asan: everything rebuilt with ASan+UBSan into build-asan/ and all tests run with it
+asan:
+	$(MAKE) BUILD=build-asan OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' test
+
+## valgrind: the unit tests under memcheck, any error fails
+valgrind: $(BUILD)/unit-tests
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		$(BUILD)/unit-tests
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--std=c11 --inline-suppr -D_GNU_SOURCE --suppress=missingIncludeSystem src tests/unit
+	clang-tidy --quiet $(SRCS) -- -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS)
+	shellcheck .ci/run bench/*.sh tests/init/fake/*.sh
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c
+
+format-check:
+	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c
+
+## bench: PID 1's memory while supervising three services (bench/RESULTS.md)
+bench: $(BUILD)/mailinit
+	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
+
+install: $(BUILD)/mailinit
+	install -D -m 0755 $(BUILD)/mailinit $(DESTDIR)$(PREFIX)/bin/mailinit
+	install -D -m 0644 configs/mailinit.conf $(DESTDIR)$(SHAREDIR)/mailinit.conf
+
+clean:
+	rm -rf build build-asan
+
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /make /'
+	@echo "make, make lint, make format, make install, make clean"

@@ -1,0 +1,78 @@
+/*
+ * NAME
+ *	log - one line per event on standard error
+ *
+ * DESCRIPTION
+ *	See log.h. The level is the only state here; it is set once at start.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum log_level threshold = LOG_LEVEL_INFO;
+
+void log_set_level(enum log_level level)
+{
+	threshold = level;
+}
+
+bool log_level_parse(const char *text, enum log_level *level)
+{
+	static const char *const names[] = {"debug", "info", "warn", "error"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*level = (enum log_level)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void log_write(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	static const char *const prefix[] = {"debug: ", "", "warning: ", "error: "};
+	char line[2048];
+	int len;
+
+	if (level < threshold)
+		return;
+	len = snprintf(line, sizeof(line), "mailinit: %s", prefix[level]);
+	len += vsnprintf(line + len, sizeof(line) - (size_t)len, fmt, ap);
+	if (errnum != 0 && (size_t)len < sizeof(line))
+		len += snprintf(line + len, sizeof(line) - (size_t)len, ": %s", strerror(errnum));
+	if ((size_t)len >= sizeof(line) - 1)
+		len = (int)sizeof(line) - 2; /* truncated: keep the newline */
+	line[len++] = '\n';
+	/* One write per line; a short write to a full pipe is not retried. */
+	if (write(STDERR_FILENO, line, (size_t)len) < 0)
+		return;
+}
+
+#define LOG_FUNCTION(name, level)                                                                  \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		log_write(level, 0, fmt, ap);                                                      \
+		va_end(ap);                                                                        \
+	}
+
+LOG_FUNCTION(log_debug, LOG_LEVEL_DEBUG)
+LOG_FUNCTION(log_info, LOG_LEVEL_INFO)
+LOG_FUNCTION(log_warn, LOG_LEVEL_WARN)
+LOG_FUNCTION(log_error, LOG_LEVEL_ERROR)
+
+void log_error_sys(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_write(LOG_LEVEL_ERROR, errnum, fmt, ap);
+	va_end(ap);
+}

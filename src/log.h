@@ -1,0 +1,32 @@
+/*
+ * NAME
+ *	log - one line per event on standard error
+ *
+ * SYNOPSIS
+ *	log_info("%s: started with pid %d", name, pid);
+ *	log_error_sys("cannot open %s", path);   (appends strerror(errno))
+ *
+ * DESCRIPTION
+ *	Every line starts with "mailinit: " and, above info, the level, so a
+ *	reader of the container log can grep "mailinit: error:". Each line is
+ *	written with a single write(2) so lines from several processes sharing
+ *	the container log do not interleave.
+ */
+#ifndef MAILINIT_LOG_H
+#define MAILINIT_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+void log_set_level(enum log_level level);
+/* Parse "debug", "info", "warn" or "error"; false if it is none of them. */
+bool log_level_parse(const char *text, enum log_level *level);
+
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error_sys(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

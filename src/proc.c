@@ -1,0 +1,167 @@
+/*
+ * NAME
+ *	proc - start processes cleanly and find out about them
+ *
+ * DESCRIPTION
+ *	See proc.h. Nothing here allocates: the supervisor calls it from its
+ *	loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "signals.h"
+
+/* In the child: the state a daemon expects from init, then exec. Never returns. */
+static _Noreturn void exec_child(char *const argv[], int report_fd)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+	int devnull, err;
+
+	setpgid(0, 0);
+	/* exec keeps ignored signals ignored: reset every one we may set (glibc
+	   refuses its own two internal signals, which exec resets anyway). */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull >= 0 && devnull != STDIN_FILENO) {
+		dup2(devnull, STDIN_FILENO);
+		close(devnull);
+	}
+	/* Inherited fds close at exec; report_fd stays usable until then. */
+	close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(report_fd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * fork, not posix_spawn: glibc's posix_spawn leaves its internal signals
+ * (32, 33) at SIG_IGN in the child, and SIG_IGN survives exec. The exec
+ * error comes back over a close-on-exec pipe: EOF means exec succeeded.
+ */
+pid_t proc_spawn(char *const argv[])
+{
+	int report[2], err = 0;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(report, O_CLOEXEC) != 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(report[0]);
+		close(report[1]);
+		return -err;
+	}
+	if (pid == 0)
+		exec_child(argv, report[1]);
+	close(report[1]);
+	do
+		got = read(report[0], &err, sizeof(err));
+	while (got < 0 && errno == EINTR);
+	close(report[0]);
+	if (got == (ssize_t)sizeof(err)) {
+		waitpid(pid, NULL, 0); /* the child that could not exec */
+		return -err;
+	}
+	return pid;
+}
+
+int proc_exec_failure_status(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+	case ENOTDIR: return 127;
+	case EACCES:
+	case EPERM:
+	case ENOEXEC:
+	case EISDIR:
+	case ELOOP:
+	case ENAMETOOLONG: return 126;
+	default: return 0; /* a temporary failure (EAGAIN, ENOMEM): worth a retry */
+	}
+}
+
+/* Read a small file into buf as a string; -1 when it cannot be read. */
+static ssize_t read_small_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	do
+		len = read(fd, buf, size - 1);
+	while (len < 0 && errno == EINTR);
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
+pid_t proc_read_pidfile(const char *path)
+{
+	char buf[64], *p, *end;
+	long pid;
+
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* Postfix writes "%10d\n": leading blanks are normal. */
+	for (p = buf; *p == ' ' || *p == '\t'; p++)
+		;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno != 0 || end == p || (*end != '\0' && *end != '\n') || pid <= 1 || pid > 4194304)
+		return 0;
+	return (pid_t)pid;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* The command name may hold spaces and parentheses: skip to the last ')'. */
+	if ((close_paren = strrchr(buf, ')')) == NULL ||
+	    sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+bool proc_is_descendant(pid_t pid, pid_t ancestor)
+{
+	/* Bounded: a chain longer than this is not a daemon we started. */
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		pid = parent_of(pid);
+		if (pid == ancestor)
+			return true;
+	}
+	return false;
+}
+
+void proc_describe_status(int status, char *text, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(text, size, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(text, size, "killed by signal %d (SIG%s)%s", WTERMSIG(status),
+			 signal_name(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		snprintf(text, size, "changed state (wait status 0x%x)", (unsigned)status);
+}

@@ -1,0 +1,36 @@
+/*
+ * NAME
+ *	proc - start processes cleanly and find out about them
+ *
+ * SYNOPSIS
+ *	pid_t pid = proc_spawn(argv);            (< 0: -errno, nothing started)
+ *	int code = proc_exec_failure_status(-pid);  127 not found, 126 not runnable, 0 other
+ *	pid_t target = proc_read_pidfile(path);  0 when absent or malformed
+ *	proc_is_descendant(target, getpid())
+ *	proc_describe_status(status, text, sizeof(text));
+ *
+ * DESCRIPTION
+ *	proc_spawn runs argv[0] (searched in PATH when it has no slash) as the
+ *	leader of a new process group, with every signal unblocked and at its
+ *	default disposition, stdin from /dev/null, stdout and stderr inherited,
+ *	and no other file descriptor. A failed exec comes back as an error
+ *	number, so "not found" is told apart from a daemon that started and
+ *	failed.
+ *
+ *	proc_is_descendant walks the parent chain in /proc, so a stale pidfile
+ *	naming some unrelated process is never signalled.
+ */
+#ifndef MAILINIT_PROC_H
+#define MAILINIT_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+pid_t proc_spawn(char *const argv[]);
+int proc_exec_failure_status(int errnum);
+pid_t proc_read_pidfile(const char *path);
+bool proc_is_descendant(pid_t pid, pid_t ancestor);
+void proc_describe_status(int status, char *text, size_t size);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * NAME
+ *	signals - which signals mailinit takes, and their names
+ *
+ * SYNOPSIS
+ *	signals_handled(&set);            every signal read through the signalfd
+ *	signal_is_relayed(SIGUSR1)        true: pass on to the services as is
+ *	signal_from_name("HUP")           SIGHUP, or 0 when unknown
+ *	signal_name(SIGHUP)               "HUP"
+ *
+ * DESCRIPTION
+ *	PID 1 takes every catchable asynchronous signal through one signalfd.
+ *	SIGCHLD means reap, SIGTERM and SIGINT mean stop, SIGHUP means reload
+ *	(each service's own reload action); every other one is relayed to each
+ *	service's signal target. Synchronous faults (SIGSEGV and friends) are
+ *	left alone: blocking them would hide a crash of mailinit itself. SIGPIPE
+ *	is ignored, so a closed log pipe is an EPIPE, not a death.
+ */
+#ifndef MAILINIT_SIGNALS_H
+#define MAILINIT_SIGNALS_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+void signals_handled(sigset_t *set);
+bool signal_is_relayed(int sig);
+int signal_from_name(const char *name);
+const char *signal_name(int sig);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# A fake daemon for the PID-1 tests: daemon.sh NAME DIR
+# Writes its PID to DIR/NAME.pid and appends the name of every signal it gets
+# to DIR/NAME.signals. Exits 0 on SIGTERM, unless IGNORE_TERM=1.
+name=$1
+dir=$2
+child=
+echo $$ >"$dir/$name.pid"
+
+on() {
+	echo "$1" >>"$dir/$name.signals"
+	[ -n "$child" ] && kill "$child" 2>/dev/null
+}
+trap 'on HUP' HUP
+trap 'on USR1' USR1
+trap 'on USR2' USR2
+if [ "${IGNORE_TERM:-0}" = 1 ]; then
+	trap 'on TERM' TERM
+else
+	trap 'on TERM; exit 0' TERM
+fi
+
+while :; do
+	sleep 1000 &
+	child=$!
+	wait "$child"
+done

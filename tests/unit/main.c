@@ -1,0 +1,13 @@
+#include "unit.h"
+
+int main(void)
+{
+	int failed = 0;
+
+	failed += run_backoff_tests();
+	failed += run_lifecycle_tests();
+	failed += run_services_tests();
+	failed += run_signals_tests();
+	failed += run_proc_tests();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,18 @@
+/* Each test file runs its cmocka group and returns the number of failures. */
+#ifndef MAILINIT_UNIT_H
+#define MAILINIT_UNIT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+int run_backoff_tests(void);
+int run_lifecycle_tests(void);
+int run_services_tests(void);
+int run_signals_tests(void);
+int run_proc_tests(void);
+
+#endif
