@@ -12,24 +12,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "proc.h"
 #include "signals.h"
 
+/*
+ * Every signal to SIG_DFL: exec keeps ignored signals ignored. glibc's
+ * sigaction() refuses its internal signals (32 and 33), yet they may arrive
+ * here as SIG_IGN: glibc's own posix_spawn leaves them so (GNU make starts
+ * commands with it). The raw system call resets them; an all-zero kernel
+ * sigaction is SIG_DFL with no flags whatever the architecture's layout.
+ */
+static void reset_signal_dispositions(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	unsigned long kernel_dfl[4] = {0};
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig >= 32 && sig < SIGRTMIN)
+			syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL, (size_t)(_NSIG / 8));
+		else
+			sigaction(sig, &dfl, NULL);
+	}
+}
+
 /* In the child: the state a daemon expects from init, then exec. Never returns. */
 static _Noreturn void exec_child(char *const argv[], int report_fd)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	int devnull, err;
 
 	setpgid(0, 0);
-	/* exec keeps ignored signals ignored: reset every one we may set (glibc
-	   refuses its own two internal signals, which exec resets anyway). */
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
+	reset_signal_dispositions();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	devnull = open("/dev/null", O_RDONLY);
