@@ -16,7 +16,7 @@ HARDEN     := -fstack-protector-strong -fstack-clash-protection -fcf-protection 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
               -Wmissing-prototypes -Wvla -Wnull-dereference
 CFLAGS     += -std=c17 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(PKG_CFLAGS) \
-              -DMAILINIT_VERSION='"$(VERSION)"' -DMAILINIT_DEFAULT_CONF='"$(SHAREDIR)/mailinit.conf"'
+              -DMAILINIT_VERSION='"$(VERSION)"' -DMAILINIT_SHAREDIR='"$(SHAREDIR)"'
 LDFLAGS    += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
 SRCS       := $(wildcard src/*.c)
@@ -24,7 +24,8 @@ LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all test unit init-test asan valgrind lint format format-check bench install clean help
+
+.PHONY: all test unit init-test provision-test docs docs-check asan valgrind lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit
 
@@ -50,14 +51,24 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 $(BUILD) $(BUILD)/unit:
 	mkdir -p $@
 
-## test: unit tests, then the PID-1 tests (as root: they need unshare)
-test: unit init-test
+## test: unit tests, the docs check, the PID-1 tests and the provisioning tests (as root)
+test: unit docs-check init-test provision-test
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 init-test: $(BUILD)/mailinit
-	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q tests/init
+	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q -p no:cacheprovider tests/init
+
+provision-test: $(BUILD)/mailinit
+	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q -p no:cacheprovider tests/provision
+
+## docs: regenerate the settings table in docs/configuration.md from the one table in src/
+docs: $(BUILD)/mailinit
+	tools/settings-doc.sh $(BUILD)/mailinit docs/configuration.md write
+
+docs-check: $(BUILD)/mailinit
+	tools/settings-doc.sh $(BUILD)/mailinit docs/configuration.md check
 
 ## asan: everything rebuilt with ASan+UBSan into build-asan/ and all tests run with it
 asan:
@@ -72,7 +83,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 --inline-suppr -D_GNU_SOURCE --suppress=missingIncludeSystem src tests/unit
 	clang-tidy --quiet $(SRCS) -- -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS)
-	shellcheck .ci/run bench/*.sh tests/init/fake/*.sh
+	shellcheck .ci/run bench/*.sh tests/init/fake/*.sh tools/*.sh
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c
@@ -87,6 +98,7 @@ bench: $(BUILD)/mailinit
 install: $(BUILD)/mailinit
 	install -D -m 0755 $(BUILD)/mailinit $(DESTDIR)$(PREFIX)/bin/mailinit
 	install -D -m 0644 configs/mailinit.conf $(DESTDIR)$(SHAREDIR)/mailinit.conf
+	for f in templates/*/*; do install -D -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$f; done
 
 clean:
 	rm -rf build build-asan

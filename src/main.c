@@ -4,97 +4,133 @@
  *
  * SYNOPSIS
  *	mailinit [run] [--config FILE]
+ *	mailinit check [--output DIR]
+ *	mailinit help [settings [--markdown]]
  *	mailinit version
- *	mailinit help
  *
  * DESCRIPTION
- *	"run" (the default) loads the service descriptions and supervises
- *	them until SIGTERM or SIGINT. The file is --config FILE, else
+ *	"run" (the default) provisions the mail configuration from the
+ *	settings and /etc/mailinit (unless the service file says
+ *	provision = false), then supervises the services until SIGTERM or
+ *	SIGINT. The service file (docs/supervisor.md) is --config FILE, else
  *	$MAILINIT_CONF, else /usr/share/mailinit/mailinit.conf.
  *
- *	Environment: STOP_GRACE (seconds before SIGKILL at shutdown, overrides
- *	the file's supervisor.stop_grace), LOG_LEVEL (debug, info, warn, error).
+ *	"check" runs every provisioning step into a scratch directory (or
+ *	--output DIR, kept), starts nothing, and exits 0 or 78.
+ *
+ *	For tests and unusual layouts: MAILINIT_CONFIG_DIR (default
+ *	/etc/mailinit), MAILINIT_TEMPLATES (default
+ *	/usr/share/mailinit/templates), MAILINIT_MAIL_DIR (default /var/mail).
  *
  * DIAGNOSTICS
- *	Exit status as in supervise.h, plus 64 for a usage error and 78 for a
- *	configuration error; docs/exit-codes.md has the table.
+ *	Exit status: docs/exit-codes.md.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "caps.h"
 #include "log.h"
+#include "provision.h"
 #include "services.h"
+#include "settings.h"
 #include "supervise.h"
 
 #ifndef MAILINIT_VERSION
 #define MAILINIT_VERSION "unknown"
 #endif
-#ifndef MAILINIT_DEFAULT_CONF
-#define MAILINIT_DEFAULT_CONF "/usr/share/mailinit/mailinit.conf"
+#ifndef MAILINIT_SHAREDIR
+#define MAILINIT_SHAREDIR "/usr/share/mailinit"
 #endif
+
+extern char **environ;
 
 static void usage(FILE *out)
 {
-	fputs("usage: mailinit [run] [--config FILE]   supervise the mail services (default)\n"
-	      "       mailinit version                 print the version\n"
-	      "       mailinit help                    print this text\n"
-	      "environment: MAILINIT_CONF, STOP_GRACE (seconds), LOG_LEVEL "
-	      "(debug|info|warn|error)\n",
-	      out);
+	fputs(
+	    "usage: mailinit [run] [--config FILE]   provision, then supervise the mail services\n"
+	    "       mailinit check [--output DIR]    validate and render the configuration, start "
+	    "nothing\n"
+	    "       mailinit help [settings [--markdown]]   this text, or every setting\n"
+	    "       mailinit version\n",
+	    out);
 }
 
-/* A whole number of seconds from 0 to 3600, or -1. */
-static long parse_seconds(const char *text)
+static const char *env_or(const char *name, const char *fallback)
 {
-	char *end;
-	long value;
+	const char *value = getenv(name);
 
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || value < 0 || value > 3600)
-		return -1;
-	return value;
+	return value && *value ? value : fallback;
 }
 
-/* Environment settings that apply to the supervisor; false after logging each problem. */
-static bool apply_environment(struct supervisor_config *config)
+static struct provision_options default_options(void)
 {
-	const char *grace = getenv("STOP_GRACE");
-	const char *level = getenv("LOG_LEVEL");
-	enum log_level parsed;
-	bool ok = true;
+	return (struct provision_options){
+	    .config_dir = env_or("MAILINIT_CONFIG_DIR", "/etc/mailinit"),
+	    .templates_dir = env_or("MAILINIT_TEMPLATES", MAILINIT_SHAREDIR "/templates"),
+	    .root = "",
+	    .mail_dir = env_or("MAILINIT_MAIL_DIR", "/var/mail"),
+	};
+}
 
-	if (level != NULL) {
-		if (log_level_parse(level, &parsed)) {
-			log_set_level(parsed);
-		} else {
-			log_error("LOG_LEVEL: \"%s\" is not a level (use debug, info, warn or "
-				  "error)",
-				  level);
-			ok = false;
+/* LOG_LEVEL before anything logs; settings_resolve checks it properly later. */
+static void early_log_level(void)
+{
+	enum log_level level;
+	const char *text = getenv("LOG_LEVEL");
+
+	if (text && log_level_parse(text, &level))
+		log_set_level(level);
+}
+
+/* The supervisor-only path (provision = false) reads its two variables itself. */
+static bool supervisor_environment(struct supervisor_config *config)
+{
+	struct settings s;
+	struct problems problems = {0};
+
+	settings_init(&s);
+	settings_read_environment(&s, environ, &problems);
+	for (int id = 0; id < SETTING_COUNT; id++) {
+		if (id != S_STOP_GRACE && id != S_LOG_LEVEL && s.value[id]) {
+			free(s.value[id]);
+			s.value[id] = NULL;
 		}
 	}
-	if (grace != NULL) {
-		long seconds = parse_seconds(grace);
+	if (s.value[S_STOP_GRACE]) {
+		unsigned long grace;
+		const char *why;
 
-		if (seconds < 0) {
-			log_error("STOP_GRACE: \"%s\" is not a number of seconds from 0 to 3600",
-				  grace);
-			ok = false;
-		} else {
-			config->stop_grace = (unsigned)seconds;
-		}
+		if (valid_uint(s.value[S_STOP_GRACE], 0, 3600, &grace, &why))
+			config->stop_grace = (unsigned)grace;
+		else
+			problem(&problems,
+				"STOP_GRACE: \"%s\" is not a number of seconds from 0 to 3600",
+				s.value[S_STOP_GRACE]);
 	}
-	return ok;
+	if (s.value[S_LOG_LEVEL]) {
+		enum log_level level;
+
+		if (!log_level_parse(s.value[S_LOG_LEVEL], &level))
+			problem(&problems, "LOG_LEVEL: \"%s\" is not one of debug|info|warn|error",
+				s.value[S_LOG_LEVEL]);
+	}
+	settings_free(&s);
+	return problems.count == 0;
 }
 
 static int command_run(int argc, char **argv)
 {
-	const char *path = getenv("MAILINIT_CONF");
+	const char *path = env_or("MAILINIT_CONF", MAILINIT_SHAREDIR "/mailinit.conf");
+	struct provision_options options = default_options();
 	struct supervisor_config config;
+	struct settings settings;
 	int status;
 
 	for (int i = 0; i < argc; i++) {
@@ -106,11 +142,22 @@ static int command_run(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (path == NULL || path[0] == '\0')
-		path = MAILINIT_DEFAULT_CONF;
+	early_log_level();
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
-	if (!apply_environment(&config)) {
+	if (config.provision) {
+		if ((status = provision(&options, environ, &settings)) != 0) {
+			settings_free(&settings);
+			services_free(&config);
+			return status;
+		}
+		config.stop_grace = (unsigned)settings_number(&settings, S_STOP_GRACE);
+		settings_free(&settings);
+		if ((status = caps_check_and_drop()) != 0) {
+			services_free(&config);
+			return status;
+		}
+	} else if (!supervisor_environment(&config)) {
 		services_free(&config);
 		return EX_CONFIG;
 	}
@@ -118,6 +165,59 @@ static int command_run(int argc, char **argv)
 		 path);
 	status = supervise_run(&config);
 	services_free(&config);
+	return status;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int command_check(int argc, char **argv)
+{
+	struct provision_options options = default_options();
+	char scratch[] = "/tmp/mailinit-check.XXXXXX";
+	struct settings settings;
+	bool keep = false;
+	int status;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
+			options.root = argv[++i];
+			keep = true;
+		} else {
+			log_error("check: unknown argument \"%s\"", argv[i]);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	early_log_level();
+	if (!keep && (options.root = mkdtemp(scratch)) == NULL) {
+		log_error_sys("cannot make a scratch directory in /tmp");
+		return EX_OSERR;
+	}
+	options.check = true;
+	status = provision(&options, environ, &settings);
+	if (status == 0) {
+		printf("configuration OK: %s for %s", settings_get(&settings, S_MAIL_HOSTNAME),
+		       settings_get(&settings, S_MAIL_DOMAIN));
+		if (*settings_get(&settings, S_MAIL_DOMAINS))
+			printf(" %s", settings_get(&settings, S_MAIL_DOMAINS));
+		printf("\nwould start: dovecot (%s%s%s), %spostfix (smtp 25, submission 587, "
+		       "submissions 465)\n",
+		       settings_bool(&settings, S_ENABLE_IMAP) ? "imap 143/993 " : "",
+		       settings_bool(&settings, S_ENABLE_POP3) ? "pop3 110/995 " : "",
+		       settings_bool(&settings, S_ENABLE_MANAGESIEVE) ? "sieve 4190 " : "",
+		       settings_bool(&settings, S_ENABLE_DKIM) ? "opendkim, " : "");
+		if (keep)
+			printf("rendered into %s\n", options.root);
+	}
+	settings_free(&settings);
+	if (!keep)
+		nftw(options.root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return status;
 }
 
@@ -129,11 +229,17 @@ int main(int argc, char **argv)
 		return command_run(argc - 1, argv + 1); /* "mailinit --config FILE" */
 	if (strcmp(command, "run") == 0)
 		return command_run(argc > 1 ? argc - 2 : 0, argv + 2);
+	if (strcmp(command, "check") == 0)
+		return command_check(argc - 2, argv + 2);
 	if (strcmp(command, "version") == 0) {
 		printf("mailinit %s\n", MAILINIT_VERSION);
 		return 0;
 	}
 	if (strcmp(command, "help") == 0) {
+		if (argc > 2 && strcmp(argv[2], "settings") == 0) {
+			settings_print_table(argc > 3 && strcmp(argv[3], "--markdown") == 0);
+			return 0;
+		}
 		usage(stdout);
 		return 0;
 	}

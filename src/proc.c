@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "proc.h"
 #include "signals.h"
 
@@ -39,14 +40,19 @@ static void reset_signal_dispositions(void)
 	}
 }
 
-/* In the child: the state a daemon expects from init, then exec. Never returns. */
-static _Noreturn void exec_child(char *const argv[], int report_fd)
+/* In the child: the state a daemon expects from init, then exec. Never returns.
+   output_fd >= 0 becomes stdout and stderr. */
+static _Noreturn void exec_child(char *const argv[], int report_fd, int output_fd)
 {
 	sigset_t none;
 	int devnull, err;
 
 	setpgid(0, 0);
 	reset_signal_dispositions();
+	if (output_fd >= 0) {
+		dup2(output_fd, STDOUT_FILENO);
+		dup2(output_fd, STDERR_FILENO);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	devnull = open("/dev/null", O_RDONLY);
@@ -68,7 +74,7 @@ static _Noreturn void exec_child(char *const argv[], int report_fd)
  * (32, 33) at SIG_IGN in the child, and SIG_IGN survives exec. The exec
  * error comes back over a close-on-exec pipe: EOF means exec succeeded.
  */
-pid_t proc_spawn(char *const argv[])
+static pid_t spawn_with_output(char *const argv[], int output_fd)
 {
 	int report[2], err = 0;
 	ssize_t got;
@@ -84,7 +90,7 @@ pid_t proc_spawn(char *const argv[])
 		return -err;
 	}
 	if (pid == 0)
-		exec_child(argv, report[1]);
+		exec_child(argv, report[1], output_fd);
 	close(report[1]);
 	do
 		got = read(report[0], &err, sizeof(err));
@@ -95,6 +101,43 @@ pid_t proc_spawn(char *const argv[])
 		return -err;
 	}
 	return pid;
+}
+
+pid_t proc_spawn(char *const argv[])
+{
+	return spawn_with_output(argv, -1);
+}
+
+int proc_run(char *const argv[], struct buffer *output)
+{
+	int pipefd[2], status;
+	char chunk[4096];
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return -errno;
+	pid = spawn_with_output(argv, pipefd[1]);
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return pid;
+	}
+	while ((got = read(pipefd[0], chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		buffer_append(output, chunk, (size_t)got);
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (output->data == NULL)
+		buffer_append(output, "", 0);
+	return status;
 }
 
 int proc_exec_failure_status(int errnum)

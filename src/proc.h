@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	pid_t pid = proc_spawn(argv);            (< 0: -errno, nothing started)
+ *	int status = proc_run(argv, &output);    run to the end, output captured
  *	int code = proc_exec_failure_status(-pid);  127 not found, 126 not runnable, 0 other
  *	pid_t target = proc_read_pidfile(path);  0 when absent or malformed
  *	proc_is_descendant(target, getpid())
@@ -27,7 +28,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct buffer;
+
 pid_t proc_spawn(char *const argv[]);
+/* Run argv to the end, its stdout and stderr into *output; wait status, or -errno. */
+int proc_run(char *const argv[], struct buffer *output);
 int proc_exec_failure_status(int errnum);
 pid_t proc_read_pidfile(const char *path);
 bool proc_is_descendant(pid_t pid, pid_t ancestor);

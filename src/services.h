@@ -17,6 +17,7 @@
  *	src/ names Postfix, Dovecot or OpenDKIM; configs/mailinit.conf does.
  *
  *	    supervisor {
+ *	        provision = true          render and verify the mail config first
  *	        stop_grace = 8            seconds before SIGKILL at shutdown
  *	        restart_delay = 1         first restart delay, doubled each time
  *	        restart_delay_max = 30
@@ -61,6 +62,7 @@ struct service_spec {
 struct supervisor_config {
 	struct service_spec services[SERVICES_MAX];
 	size_t count;
+	int provision;       /* render and verify the mail configuration first */
 	unsigned stop_grace; /* seconds */
 	struct restart_policy restart;
 };

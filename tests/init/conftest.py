@@ -36,6 +36,8 @@ def service(name, command, **options):
 
 
 def config(*services, **supervisor):
+    # The fake services need no mail configuration.
+    supervisor.setdefault("provision", "false")
     sup = " ".join(f"{k} = {v}" for k, v in supervisor.items())
     return f"supervisor {{ {sup} }}\n" + "\n".join(services) + "\n"
 

@@ -9,5 +9,7 @@ int main(void)
 	failed += run_services_tests();
 	failed += run_signals_tests();
 	failed += run_proc_tests();
+	failed += run_template_tests();
+	failed += run_validate_tests();
 	return failed == 0 ? 0 : 1;
 }

@@ -14,5 +14,7 @@ int run_lifecycle_tests(void);
 int run_services_tests(void);
 int run_signals_tests(void);
 int run_proc_tests(void);
+int run_template_tests(void);
+int run_validate_tests(void);
 
 #endif

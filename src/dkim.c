@@ -1,0 +1,86 @@
+/*
+ * NAME
+ *	dkim - signing keys per domain, and OpenDKIM's tables
+ *
+ * DESCRIPTION
+ *	See dkim.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "buffer.h"
+#include "dkim.h"
+#include "log.h"
+#include "render.h"
+
+int dkim_public_record(const char *key_path, char *record, size_t size)
+{
+	FILE *f = fopen(key_path, "re");
+	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	unsigned char *der = NULL;
+	int der_len, status = -1;
+
+	if (f)
+		fclose(f);
+	if (k && (der_len = i2d_PUBKEY(k, &der)) > 0 && size > (size_t)(der_len + 2) / 3 * 4 + 32) {
+		int n = snprintf(record, size, "v=DKIM1; k=rsa; p=");
+		EVP_EncodeBlock((unsigned char *)record + n, der, der_len);
+		status = 0;
+	}
+	ERR_clear_error();
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	return status;
+}
+
+int dkim_ensure_key(const char *dir, const char *domain, const char *selector, uid_t uid, gid_t gid,
+		    char *key_path, size_t size)
+{
+	char domain_dir[512], txt_path[600], record[1024];
+	struct buffer txt = {0};
+	EVP_PKEY *k = NULL;
+	BIO *bio = NULL;
+	char *pem;
+	long len;
+	int status = -1;
+
+	snprintf(domain_dir, sizeof(domain_dir), "%s/%s", dir, domain);
+	snprintf(key_path, size, "%s/%s.private", domain_dir, selector);
+	snprintf(txt_path, sizeof(txt_path), "%s/%s.txt", domain_dir, selector);
+	if (access(key_path, F_OK) != 0) {
+		if (render_mkdirs(domain_dir, 0750, uid, gid) != 0)
+			return -1;
+		if ((k = EVP_RSA_gen(2048)) == NULL || (bio = BIO_new(BIO_s_mem())) == NULL ||
+		    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1) {
+			log_error("%s: cannot make a DKIM key", domain);
+			goto out;
+		}
+		len = BIO_get_mem_data(bio, &pem);
+		if (render_write(key_path, pem, (size_t)len, 0600, uid, gid) != 0)
+			goto out;
+		log_info("%s: made a DKIM key, selector %s (publish %s)", domain, selector,
+			 txt_path);
+	}
+	if (dkim_public_record(key_path, record, sizeof(record)) != 0) {
+		log_error("%s: not a private key (remove it to have a new one made)", key_path);
+		goto out;
+	}
+	buffer_printf(&txt, "%s._domainkey.%s. IN TXT ( ", selector, domain);
+	for (size_t i = 0, n = strlen(record); i < n; i += 250)
+		buffer_printf(&txt, "\"%.250s\" ", record + i);
+	buffer_puts(&txt, ")\n");
+	status = render_write(txt_path, txt.data, txt.len, 0644, uid, gid);
+out:
+	buffer_free(&txt);
+	BIO_free(bio);
+	EVP_PKEY_free(k);
+	return status;
+}

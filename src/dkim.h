@@ -1,0 +1,25 @@
+/*
+ * NAME
+ *	dkim - signing keys per domain, and OpenDKIM's tables
+ *
+ * SYNOPSIS
+ *	dkim_ensure_key("/etc/mailinit/dkim", "example.com", "mail", uid, gid)
+ *	dkim_public_record(path, record, sizeof(record))   "v=DKIM1; k=rsa; p=MIIB..."
+ *
+ * DESCRIPTION
+ *	A 2048-bit RSA key per domain, made with OpenSSL when it is missing, in
+ *	DIR/DOMAIN/SELECTOR.private (mode 0600, owned by OpenDKIM's user) with
+ *	the TXT record to publish beside it in SELECTOR.txt. An existing key is
+ *	never replaced.
+ */
+#ifndef MAILINIT_DKIM_H
+#define MAILINIT_DKIM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+int dkim_ensure_key(const char *dir, const char *domain, const char *selector, uid_t uid, gid_t gid,
+		    char *key_path, size_t size);
+int dkim_public_record(const char *key_path, char *record, size_t size);
+
+#endif

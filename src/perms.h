@@ -1,0 +1,28 @@
+/*
+ * NAME
+ *	perms - mailboxes exist and belong to vmail
+ *
+ * SYNOPSIS
+ *	mail_dirs_prepare("/var/mail", accounts, count, 5000, 5000)
+ *
+ * DESCRIPTION
+ *	Creates MAIL_DIR/vhosts/DOMAIN/USER/{cur,new,tmp} for every account
+ *	that lacks them (mode 0700), then walks MAIL_DIR/vhosts and changes
+ *	the owner of only the entries that are not uid:gid. No blind
+ *	"chown -R": a correct tree of 100,000 files costs one lstat each.
+ *	Symbolic links are not followed.
+ */
+#ifndef MAILINIT_PERMS_H
+#define MAILINIT_PERMS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "accounts.h"
+
+int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size_t count, uid_t uid,
+		      gid_t gid);
+/* The walk alone; returns how many entries were changed, or -1. */
+long mail_owner_fix(const char *dir, uid_t uid, gid_t gid);
+
+#endif

@@ -1,0 +1,593 @@
+/*
+ * NAME
+ *	provision - turn settings and /etc/mailinit into a verified mail server config
+ *
+ * DESCRIPTION
+ *	See provision.h. The order matters: every input problem is collected
+ *	before anything is written, so a bad start changes nothing on disk.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "buffer.h"
+#include "dkim.h"
+#include "log.h"
+#include "perms.h"
+#include "provision.h"
+#include "render.h"
+#include "template.h"
+#include "tls.h"
+#include "verify.h"
+
+#define DOMAINS_MAX 256
+#define VARS_MAX    48
+
+/* Mozilla's server-side TLS profiles (v5.7), for OpenSSL cipher names. */
+static const char intermediate_ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+
+struct context {
+	const struct provision_options *options;
+	struct settings *settings;
+	struct accounts accounts;
+	char domains[DOMAINS_MAX][256];
+	size_t domain_count;
+	char cert[PATH_MAX], key[PATH_MAX];
+	char dkim_keys[DOMAINS_MAX][PATH_MAX];
+	const char *var_name[VARS_MAX];
+	char *var_value[VARS_MAX];
+	size_t var_count;
+	uid_t opendkim_uid;
+	gid_t opendkim_gid, dovecot_gid;
+};
+
+static void set_var(struct context *c, const char *name, const char *fmt, ...)
+{
+	va_list ap, copy;
+
+	va_start(ap, fmt);
+	va_copy(copy, ap);
+	int len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	char *text = malloc((size_t)len + 1);
+	if (text == NULL) {
+		log_error_sys("out of memory");
+		exit(EX_OSERR);
+	}
+	vsnprintf(text, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < c->var_count; i++) {
+		if (strcmp(c->var_name[i], name) == 0) {
+			free(c->var_value[i]);
+			c->var_value[i] = text;
+			return;
+		}
+	}
+	if (c->var_count == VARS_MAX) {
+		log_error("too many template variables");
+		exit(EX_SOFTWARE);
+	}
+	c->var_name[c->var_count] = name;
+	c->var_value[c->var_count++] = text;
+}
+
+static const char *lookup(const char *name, void *context)
+{
+	struct context *c = context;
+
+	for (size_t i = 0; i < c->var_count; i++) {
+		if (strcmp(c->var_name[i], name) == 0)
+			return c->var_value[i];
+	}
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		if (strcmp(setting_defs[i].name, name) == 0) {
+			if (setting_defs[i].kind == KIND_BOOL)
+				return settings_bool(c->settings, (enum setting_id)i) ? "yes"
+										      : "no";
+			return c->settings->value[i] ? c->settings->value[i] : "";
+		}
+	}
+	return NULL;
+}
+
+static void add_domain(struct context *c, const char *domain)
+{
+	char lower[256];
+	size_t n = 0;
+
+	for (; n < sizeof(lower) - 1 && domain[n]; n++)
+		lower[n] =
+		    (char)(domain[n] >= 'A' && domain[n] <= 'Z' ? domain[n] + 32 : domain[n]);
+	if (n > 0 && lower[n - 1] == '.')
+		n--;
+	lower[n] = '\0';
+	for (size_t i = 0; i < c->domain_count; i++) {
+		if (strcmp(c->domains[i], lower) == 0)
+			return;
+	}
+	if (c->domain_count < DOMAINS_MAX)
+		snprintf(c->domains[c->domain_count++], sizeof(c->domains[0]), "%s", lower);
+}
+
+static bool is_mail_domain(const struct context *c, const char *domain)
+{
+	for (size_t i = 0; i < c->domain_count; i++) {
+		if (same_domain(c->domains[i], domain))
+			return true;
+	}
+	return false;
+}
+
+/* Domains: MAIL_DOMAIN, MAIL_DOMAINS, and those of the accounts; and the rules that need them all.
+ */
+static void collect_domains(struct context *c, struct problems *problems)
+{
+	char words[64][256];
+	const char *hostname = settings_get(c->settings, S_MAIL_HOSTNAME);
+	size_t n = settings_split(settings_get(c->settings, S_MAIL_DOMAINS), words, 64);
+
+	add_domain(c, settings_get(c->settings, S_MAIL_DOMAIN));
+	for (size_t i = 0; i < n; i++)
+		add_domain(c, words[i]);
+	for (size_t i = 0; i < c->accounts.account_count; i++) {
+		const struct account *a = &c->accounts.account[i];
+
+		if (same_domain(a->domain, hostname))
+			problem(problems,
+				"MAIL_HOSTNAME: \"%s\" is the domain of account %s (%s:%u); the "
+				"host name must differ from every mail domain",
+				hostname, a->address, c->accounts.accounts_path, a->line);
+		add_domain(c, a->domain);
+	}
+	for (size_t i = 0; i < c->accounts.alias_count; i++) {
+		const struct alias *a = &c->accounts.alias[i];
+		const char *domain = strchr(a->source, '@') + 1;
+
+		if (!is_mail_domain(c, domain))
+			problem(problems,
+				"%s:%u: %s is not in a mail domain (add %s to MAIL_DOMAINS)",
+				c->accounts.aliases_path, a->line, a->source, domain);
+	}
+}
+
+static int find_certificate(struct context *c, struct problems *problems)
+{
+	const struct settings *s = c->settings;
+	const char *root = c->options->root;
+	char dir[PATH_MAX];
+
+	if (settings_get(s, S_CERT_PATH)) {
+		snprintf(c->cert, sizeof(c->cert), "%s/fullchain.pem",
+			 settings_get(s, S_CERT_PATH));
+		snprintf(c->key, sizeof(c->key), "%s/privkey.pem", settings_get(s, S_CERT_PATH));
+	} else if (settings_get(s, S_TLS_CERT_FILE)) {
+		snprintf(c->cert, sizeof(c->cert), "%s", settings_get(s, S_TLS_CERT_FILE));
+		snprintf(c->key, sizeof(c->key), "%s", settings_get(s, S_TLS_KEY_FILE));
+	} else {
+		/* Kept in the config volume; a check makes its own in the scratch root. */
+		if (c->options->check)
+			snprintf(dir, sizeof(dir), "%s/etc/mailinit/tls", root);
+		else
+			snprintf(dir, sizeof(dir), "%s/tls", c->options->config_dir);
+		if (tls_self_signed(dir, settings_get(s, S_MAIL_HOSTNAME), c->cert, c->key,
+				    sizeof(c->cert)) != 0)
+			return EX_OSERR;
+		goto check;
+	}
+	if (access(c->cert, R_OK) != 0 || access(c->key, R_OK) != 0) {
+		unsigned wait = c->options->check ? 0 : (unsigned)settings_number(s, S_CERT_WAIT);
+
+		if (tls_wait(c->cert, c->key, wait) != 0) {
+			log_error("%s and %s did not appear within CERT_WAIT=%u s (check the "
+				  "certificate volume, or CERT_PATH)",
+				  c->cert, c->key, wait);
+			return EX_TEMPFAIL;
+		}
+	}
+check:
+	tls_check(c->cert, c->key, settings_get(s, S_MAIL_HOSTNAME),
+		  strcmp(settings_get(s, S_TLS_HOSTNAME_CHECK), "refuse") == 0, problems);
+	return 0;
+}
+
+static int make_dkim_keys(struct context *c)
+{
+	char dir[PATH_MAX];
+
+	if (c->options->check)
+		snprintf(dir, sizeof(dir), "%s/etc/mailinit/dkim", c->options->root);
+	else
+		snprintf(dir, sizeof(dir), "%s/dkim", c->options->config_dir);
+	for (size_t i = 0; i < c->domain_count; i++) {
+		if (dkim_ensure_key(dir, c->domains[i], settings_get(c->settings, S_DKIM_SELECTOR),
+				    c->opendkim_uid, c->opendkim_gid, c->dkim_keys[i],
+				    sizeof(c->dkim_keys[i])) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int render_template_with(struct context *c, const char *name, const char *target,
+				const char *extra, void (*edit)(struct context *, struct buffer *),
+				mode_t mode, gid_t gid);
+
+static int render_template(struct context *c, const char *name, const char *target,
+			   const char *extra, mode_t mode, gid_t gid)
+{
+	return render_template_with(c, name, target, extra, NULL, mode, gid);
+}
+
+static int render_template_with(struct context *c, const char *name, const char *target,
+				const char *extra, void (*edit)(struct context *, struct buffer *),
+				mode_t mode, gid_t gid)
+{
+	char template_path[PATH_MAX], out_path[PATH_MAX];
+	struct buffer out = {0};
+	char *text;
+	int status = -1;
+
+	snprintf(template_path, sizeof(template_path), "%s/%s", c->options->templates_dir, name);
+	snprintf(out_path, sizeof(out_path), "%s%s", c->options->root, target);
+	if ((text = render_read_file(template_path, NULL)) == NULL) {
+		log_error_sys("cannot read template %s", template_path);
+		return -1;
+	}
+	if (template_render(text, name, lookup, c, &out) == 0) {
+		if (edit)
+			edit(c, &out);
+		if (extra)
+			buffer_puts(&out, extra);
+		status = render_write(out_path, out.data, out.len, mode, 0, gid);
+	}
+	free(text);
+	buffer_free(&out);
+	return status;
+}
+
+static int write_file(struct context *c, const char *target, const struct buffer *b, mode_t mode,
+		      gid_t gid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", c->options->root, target);
+	return render_write(path, b->data ? b->data : "", b->len, mode, 0, gid);
+}
+
+/* Set param in a rendered main.cf: replace its line (and continuation lines), or append. */
+static void main_cf_set(struct buffer *main_cf, const char *param, const char *value)
+{
+	struct buffer out = {0};
+	size_t plen = strlen(param);
+	bool done = false, skipping = false;
+	char *line = main_cf->data;
+
+	while (line && *line) {
+		char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+		const char *after = line + plen;
+
+		if (skipping && (*line == ' ' || *line == '\t')) {
+			line += len; /* a continuation of the replaced entry */
+			continue;
+		}
+		skipping = false;
+		if (strncmp(line, param, plen) == 0)
+			after += strspn(after, " \t");
+		if (!done && strncmp(line, param, plen) == 0 && *after == '=') {
+			buffer_printf(&out, "%s = %s\n", param, value);
+			done = skipping = true;
+		} else {
+			buffer_append(&out, line, len);
+		}
+		line += len;
+	}
+	if (!done)
+		buffer_printf(&out, "%s = %s\n", param, value);
+	buffer_free(main_cf);
+	*main_cf = out;
+}
+
+/* postfix-main.cf: "param = value" entries, continuation lines joined. */
+static void main_cf_merge_file(struct buffer *main_cf, char *text)
+{
+	char *line = strtok(text, "\n");
+
+	while (line) {
+		char *next = strtok(NULL, "\n");
+		char *eq = strchr(line, '=');
+		struct buffer value = {0};
+
+		if (*line == '#' || *line == ' ' || *line == '\t' || eq == NULL) {
+			line = next;
+			continue;
+		}
+		char *name_end = eq;
+		while (name_end > line && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+			name_end--;
+		*name_end = '\0';
+		buffer_puts(&value, eq + 1 + strspn(eq + 1, " \t"));
+		while (next && (*next == ' ' || *next == '\t')) {
+			buffer_printf(&value, "%s%s", value.len ? " " : "",
+				      next + strspn(next, " \t"));
+			next = strtok(NULL, "\n");
+		}
+		main_cf_set(main_cf, line, value.data ? value.data : "");
+		buffer_free(&value);
+		line = next;
+	}
+}
+
+/* POSTFIX_* settings, then postfix-main.cf: each replaces the template's entry. */
+static void postfix_overrides(struct context *c, struct buffer *main_cf)
+{
+	char path[PATH_MAX];
+	char *file;
+
+	for (size_t i = 0; i < c->settings->postfix_count; i++)
+		main_cf_set(main_cf, c->settings->postfix[i].param, c->settings->postfix[i].value);
+	snprintf(path, sizeof(path), "%s/postfix-main.cf", c->options->config_dir);
+	if ((file = render_read_file(path, NULL)) != NULL) {
+		main_cf_merge_file(main_cf, file);
+		free(file);
+	}
+}
+
+static int render_maps(struct context *c)
+{
+	struct buffer vmailbox = {0}, virtual = {0}, logins = {0}, users = {0}, sasl = {0};
+	struct accounts *a = &c->accounts;
+	int status = 0;
+
+	buffer_puts(&vmailbox, "# Rendered by mailinit from /etc/mailinit/accounts\n");
+	buffer_puts(&virtual, "# Rendered by mailinit from /etc/mailinit/aliases\n");
+	for (size_t i = 0; i < a->account_count; i++) {
+		const struct account *acc = &a->account[i];
+
+		buffer_printf(&vmailbox, "%s %s/%s/\n", acc->address, acc->domain, acc->local);
+		/* An identity entry, so a catch-all never takes a real mailbox's mail. */
+		buffer_printf(&virtual, "%s %s\n", acc->address, acc->address);
+		buffer_printf(&logins, "%s %s\n", acc->address, acc->address);
+		buffer_printf(&users, "%s:%s::::::", acc->address, acc->password);
+		if (acc->quota)
+			buffer_printf(&users, "userdb_quota_rule=*:storage=%lluB", acc->quota);
+		buffer_puts(&users, "\n");
+	}
+	buffer_printf(&virtual, "postmaster@%s %s\n", settings_get(c->settings, S_MAIL_DOMAIN),
+		      settings_get(c->settings, S_POSTMASTER_ADDRESS));
+	for (size_t i = 0; i < a->alias_count; i++) {
+		buffer_printf(&virtual, "%s %s\n", a->alias[i].source, a->alias[i].targets);
+		if (a->alias[i].source[0] != '@')
+			buffer_printf(&logins, "%s %s\n", a->alias[i].source, a->alias[i].targets);
+	}
+	if (settings_get(c->settings, S_RELAYHOST_USERNAME))
+		buffer_printf(&sasl, "%s %s:%s\n", settings_get(c->settings, S_RELAYHOST),
+			      settings_get(c->settings, S_RELAYHOST_USERNAME),
+			      settings_get(c->settings, S_RELAYHOST_PASSWORD));
+	if (write_file(c, "/etc/postfix/vmailbox", &vmailbox, 0644, 0) != 0 ||
+	    write_file(c, "/etc/postfix/virtual", &virtual, 0644, 0) != 0 ||
+	    write_file(c, "/etc/postfix/sender-logins", &logins, 0644, 0) != 0 ||
+	    write_file(c, "/etc/postfix/sasl_passwd", &sasl, 0600, 0) != 0 ||
+	    write_file(c, "/etc/dovecot/users", &users, 0640, c->dovecot_gid) != 0)
+		status = -1;
+	buffer_free(&vmailbox);
+	buffer_free(&virtual);
+	buffer_free(&logins);
+	buffer_free(&users);
+	buffer_free(&sasl);
+	return status;
+}
+
+static int render_dkim_tables(struct context *c)
+{
+	struct buffer keys = {0}, signing = {0}, trusted = {0};
+	const char *selector = settings_get(c->settings, S_DKIM_SELECTOR);
+	char words[64][256];
+	size_t n;
+	int status;
+
+	for (size_t i = 0; i < c->domain_count; i++) {
+		buffer_printf(&keys, "%s._domainkey.%s %s:%s:%s\n", selector, c->domains[i],
+			      c->domains[i], selector, c->dkim_keys[i]);
+		buffer_printf(&signing, "*@%s %s._domainkey.%s\n", c->domains[i], selector,
+			      c->domains[i]);
+	}
+	buffer_puts(&trusted, "127.0.0.1\n::1\n");
+	n = settings_split(settings_get(c->settings, S_TRUSTED_NETWORKS), words, 64);
+	for (size_t i = 0; i < n; i++)
+		buffer_printf(&trusted, "%s\n", words[i]);
+	status = write_file(c, "/etc/opendkim/KeyTable", &keys, 0644, 0) |
+		 write_file(c, "/etc/opendkim/SigningTable", &signing, 0644, 0) |
+		 write_file(c, "/etc/opendkim/TrustedHosts", &trusted, 0644, 0);
+	buffer_free(&keys);
+	buffer_free(&signing);
+	buffer_free(&trusted);
+	return status ? -1 : 0;
+}
+
+static void set_template_vars(struct context *c)
+{
+	struct buffer domains = {0};
+	char words[64][256], override[PATH_MAX];
+	size_t n = settings_split(settings_get(c->settings, S_TRUSTED_NETWORKS), words, 64);
+	bool modern = strcmp(settings_get(c->settings, S_TLS_LEVEL), "modern") == 0;
+
+	for (size_t i = 0; i < c->domain_count; i++)
+		buffer_printf(&domains, "%s%s", i ? ", " : "", c->domains[i]);
+	set_var(c, "MAIL_DOMAINS_ALL", "%s", domains.data);
+	buffer_free(&domains);
+	domains = (struct buffer){0};
+	for (size_t i = 0; i < n; i++)
+		buffer_printf(&domains, "%s%s", i ? " " : "", words[i]);
+	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
+	buffer_free(&domains);
+	set_var(c, "ROOT", "%s", c->options->root);
+	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
+		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
+		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
+		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
+	set_var(c, "TLS_CERT", "%s", c->cert);
+	set_var(c, "TLS_KEY", "%s", c->key);
+	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
+	set_var(c, "DOVECOT_TLS_MIN", "%s", modern ? "TLSv1.3" : "TLSv1.2");
+	/* TLS 1.3 suites are not configured by cipher list; modern allows no 1.2 ones. */
+	set_var(c, "TLS_CIPHERS", "%s", intermediate_ciphers);
+	set_var(c, "RELAYHOST_AUTH", "%s",
+		settings_get(c->settings, S_RELAYHOST_USERNAME) ? "yes" : "no");
+	/* Credentials for the smarthost never travel in clear text. */
+	set_var(c, "SMTP_TLS_LEVEL", "%s",
+		settings_get(c->settings, S_RELAYHOST_USERNAME) ? "encrypt" : "may");
+	snprintf(override, sizeof(override), "%s/dovecot.conf", c->options->config_dir);
+	set_var(c, "DOVECOT_OVERRIDE", "%s", access(override, R_OK) == 0 ? override : "");
+}
+
+static int render_all(struct context *c)
+{
+	struct buffer master_extra = {0};
+	char path[PATH_MAX], dir[PATH_MAX];
+	char *file;
+	int status = -1;
+	static const char *const dirs[] = {"/etc/postfix", "/etc/dovecot/sieve", "/etc/opendkim"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s%s", c->options->root, dirs[i]);
+		if (render_mkdirs(dir, 0755, (uid_t)-1, (gid_t)-1) != 0)
+			return -1;
+	}
+	set_template_vars(c);
+	snprintf(path, sizeof(path), "%s/postfix-master.cf", c->options->config_dir);
+	if ((file = render_read_file(path, NULL)) != NULL) {
+		buffer_printf(&master_extra, "\n# %s\n%s\n", path, file);
+		free(file);
+	}
+	if (render_template_with(c, "postfix/main.cf", "/etc/postfix/main.cf", NULL,
+				 postfix_overrides, 0644, 0) == 0 &&
+	    render_template(c, "postfix/master.cf", "/etc/postfix/master.cf", master_extra.data,
+			    0644, 0) == 0 &&
+	    render_template(c, "dovecot/dovecot.conf", "/etc/dovecot/dovecot.conf", NULL, 0644,
+			    0) == 0 &&
+	    render_template(c, "dovecot/before.sieve", "/etc/dovecot/sieve/before.sieve", NULL,
+			    0644, 0) == 0 &&
+	    render_template(c, "opendkim/opendkim.conf", "/etc/opendkim.conf", NULL, 0644, 0) ==
+		0 &&
+	    render_maps(c) == 0 && render_dkim_tables(c) == 0)
+		status = 0;
+	buffer_free(&master_extra);
+	return status;
+}
+
+static void verify_all(struct context *c, struct problems *problems)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/etc/postfix", c->options->root);
+	verify_postfix(path, problems);
+	snprintf(path, sizeof(path), "%s/etc/dovecot/dovecot.conf", c->options->root);
+	verify_dovecot(path, problems);
+	if (settings_bool(c->settings, S_ENABLE_DKIM)) {
+		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->options->root);
+		verify_opendkim(path, problems);
+	}
+}
+
+static void find_daemon_ids(struct context *c)
+{
+	struct passwd *pw = getpwnam("opendkim");
+	struct group *gr = getgrnam("dovecot");
+
+	c->opendkim_uid = (uid_t)-1;
+	c->opendkim_gid = c->dovecot_gid = (gid_t)-1;
+	if (c->options->check || geteuid() != 0)
+		return; /* a scratch directory keeps the caller's ownership */
+	if (pw) {
+		c->opendkim_uid = pw->pw_uid;
+		c->opendkim_gid = pw->pw_gid;
+	}
+	if (gr)
+		c->dovecot_gid = gr->gr_gid;
+}
+
+static int finish(struct context *c, int status)
+{
+	for (size_t i = 0; i < c->var_count; i++)
+		free(c->var_value[i]);
+	accounts_free(&c->accounts);
+	return status;
+}
+
+int provision(const struct provision_options *options, char *const *env, struct settings *settings)
+{
+	struct context *c = calloc(1, sizeof(*c));
+	struct problems problems = {0};
+	char path[PATH_MAX];
+	int status;
+
+	if (c == NULL) {
+		log_error_sys("out of memory");
+		return EX_OSERR;
+	}
+	c->options = options;
+	c->settings = settings;
+	settings_init(settings);
+	settings->hostname_of_container = options->container_hostname;
+	snprintf(path, sizeof(path), "%s/mailinit.conf", options->config_dir);
+	settings_read_file(settings, path, &problems);
+	settings_read_environment(settings, env, &problems);
+	settings_resolve(settings, &problems);
+	/* The files are read even after a settings problem: all problems at once. */
+	bool settings_ok = problems.count == 0;
+	snprintf(path, sizeof(path), "%s/accounts", options->config_dir);
+	accounts_load(&c->accounts, path, settings_bool(settings, S_ALLOW_PLAINTEXT_PASSWORDS),
+		      &problems);
+	snprintf(path, sizeof(path), "%s/aliases", options->config_dir);
+	aliases_load(&c->accounts, path, &problems);
+	if (settings_ok)
+		collect_domains(c, &problems);
+	if (problems.count)
+		goto config_error;
+	find_daemon_ids(c);
+	if ((status = find_certificate(c, &problems)) != 0) {
+		status = finish(c, status);
+		free(c);
+		return status;
+	}
+	if (problems.count)
+		goto config_error;
+	if (settings_bool(settings, S_ENABLE_DKIM) && make_dkim_keys(c) != 0)
+		goto os_error;
+	if (render_all(c) != 0)
+		goto config_error_counted;
+	verify_all(c, &problems);
+	if (problems.count)
+		goto config_error;
+	if (!options->check &&
+	    mail_dirs_prepare(options->mail_dir, c->accounts.account, c->accounts.account_count,
+			      (uid_t)settings_number(settings, S_VMAIL_UID),
+			      (gid_t)settings_number(settings, S_VMAIL_GID)) != 0)
+		goto os_error;
+	status = finish(c, 0);
+	free(c);
+	return status;
+
+config_error:
+	log_error("%u problem%s in the configuration: nothing was started", problems.count,
+		  problems.count == 1 ? "" : "s");
+config_error_counted:
+	status = finish(c, EX_CONFIG);
+	free(c);
+	return status;
+os_error:
+	status = finish(c, EX_OSERR);
+	free(c);
+	return status;
+}

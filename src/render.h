@@ -1,0 +1,35 @@
+/*
+ * NAME
+ *	render - write configuration files whole or not at all
+ *
+ * SYNOPSIS
+ *	render_write("/etc/postfix/main.cf", data, len, 0644, 0, 0);
+ *	render_mkdirs("/var/mail/vhosts/example.com", 0750, uid, gid);
+ *
+ * DESCRIPTION
+ *	render_write writes to a temporary file in the same directory, sets
+ *	mode and owner (uid/gid -1: leave them), fsyncs, sets the mtime two
+ *	seconds into the past, renames it over the target and fsyncs the
+ *	directory. A reader sees the old file or the new one, never half of
+ *	one. The past mtime matters: every Postfix program sleeps while its
+ *	main.cf looks newer than "now" (see ENVIRONMENT.md), ~1 s per command.
+ *	A file whose content, mode and owner are already right is left alone.
+ *
+ *	render_mkdirs creates missing directories along the path; the ones
+ *	it creates get mode and owner, existing ones are not touched.
+ *
+ * DIAGNOSTICS
+ *	Errors are logged with the path; the functions return -1.
+ */
+#ifndef MAILINIT_RENDER_H
+#define MAILINIT_RENDER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+int render_write(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
+int render_mkdirs(const char *path, mode_t mode, uid_t uid, gid_t gid);
+/* Read a whole file into a NUL-terminated allocated string; NULL with errno set. */
+char *render_read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * NAME
+ *	tls - the server certificate: wait for it, make one, check it
+ *
+ * SYNOPSIS
+ *	tls_wait(cert, key, seconds)          0 when both files exist, -1 at the limit
+ *	tls_self_signed(dir, hostname, cert, key, size)   keep or make dir/cert.pem, key.pem
+ *	tls_check(cert, key, hostname, refuse_other_names, &problems)
+ *
+ * DESCRIPTION
+ *	tls_wait watches the nearest existing directory of each missing file
+ *	with inotify (certbot and Kubernetes swap symlinks and directories):
+ *	no sleeping in a loop, and it returns the moment the files are there.
+ *
+ *	tls_self_signed keeps an existing certificate that is valid for 30
+ *	more days and names the host, or makes a new ECDSA P-256 one (valid
+ *	three years, subjectAltName DNS:hostname) with the OpenSSL API. The key
+ *	is written 0600.
+ *
+ *	tls_check refuses a key that does not match the certificate, a
+ *	certificate that is expired or not yet valid; warns 14 days before
+ *	expiry; warns (or, if asked, refuses) when MAIL_HOSTNAME is not among
+ *	its names.
+ */
+#ifndef MAILINIT_TLS_H
+#define MAILINIT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "validate.h"
+
+int tls_wait(const char *cert, const char *key, unsigned seconds);
+int tls_self_signed(const char *dir, const char *hostname, char *cert, char *key, size_t size);
+void tls_check(const char *cert, const char *key, const char *hostname, bool refuse_other_names,
+	       struct problems *problems);
+
+#endif

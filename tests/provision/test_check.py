@@ -1,0 +1,302 @@
+"""`mailinit check`: every bad input is refused with a message naming its cause;
+good input renders configurations that the real daemons accept and that are
+secure by default."""
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import MAILINIT
+
+GOOD_HASH = "{SHA512-CRYPT}$6$saltsalt$" + "x" * 86
+OK = {"MAIL_DOMAIN": "example.test"}
+
+# (environment, accounts, aliases, expected message) -> exit 78, nothing rendered.
+BAD_INPUTS = [
+    ({}, None, None, "MAIL_DOMAIN: is required"),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_HOSTNAME": "example.test"}, None, None,
+     'MAIL_HOSTNAME: "example.test" is the mail domain "example.test"'),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_HOSTNAME": "EXAMPLE.Test."}, None, None,
+     "MAIL_HOSTNAME: \"EXAMPLE.Test.\" is the mail domain"),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_DOMAINS": "other.test", "MAIL_HOSTNAME": "other.test"},
+     None, None, 'is the mail domain "other.test"'),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_HOSTNAME": "shop.test"},
+     f"a@shop.test:{GOOD_HASH}\n", None, "is the domain of account a@shop.test"),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_HOSTNAME": "mail"}, None, None,
+     "MAIL_HOSTNAME: \"mail\" is not a fully qualified name"),
+    ({"MAIL_DOMAIN": "exa_mple.test"}, None, None, "MAIL_DOMAIN: \"exa_mple.test\" may hold only"),
+    ({"MAIL_DOMAIN": "-bad.test"}, None, None, "has a label starting with a hyphen"),
+    ({"MAIL_DOMAIN": "bad-.test"}, None, None, "has a label ending with a hyphen"),
+    ({"MAIL_DOMAIN": "a" * 64 + ".test"}, None, None, "label longer than 63"),
+    ({"MAIL_DOMAIN": "192.0.2.1"}, None, None, "an IP address is not a domain"),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_DOMAINS": "ok.test, x..y"}, None, None,
+     'MAIL_DOMAINS: "x..y" has an empty label'),
+    ({"MAIL_DOMAIN": "example.test", "POSTMASTER_ADDRESS": "nobody"}, None, None,
+     'POSTMASTER_ADDRESS: "nobody" is not an address'),
+    ({"MAIL_DOMAIN": "example.test", "POSTMASTER_ADDRESS": "a..b@example.test"}, None, None,
+     "two in a row"),
+    ({"MAIL_DOMAIN": "example.test\nmyhostname = evil"}, None, None,
+     "MAIL_DOMAIN: contains a newline or control character"),
+    ({"MAIL_DOMAIN": "example.test", "POSTFIX_SMTPD_BANNER": "hi\nrelayhost = evil"}, None, None,
+     "POSTFIX_SMTPD_BANNER: contains a newline"),
+    ({"MAIL_DOMAIN": "example.test", "RELAYHOST_USERNAME": "u\x07"}, None, None,
+     "RELAYHOST_USERNAME: contains a newline or control character"),
+    ({"MAIL_DOMAIN": "example.test", "POSTFIX_NO_SUCH_PARAMETER": "1"}, None, None,
+     "is POSTFIX_NO_SUCH_PARAMETER a Postfix parameter?"),
+    ({"MAIL_DOMAIN": "example.test", "CERT_WAIT": "soon"}, None, None,
+     'CERT_WAIT: "soon" is not a whole number'),
+    ({"MAIL_DOMAIN": "example.test", "CERT_WAIT": "-1"}, None, None, "CERT_WAIT: \"-1\""),
+    ({"MAIL_DOMAIN": "example.test", "MESSAGE_SIZE_LIMIT": "10"}, None, None,
+     "MESSAGE_SIZE_LIMIT: \"10\" is not a whole number from 1024"),
+    ({"MAIL_DOMAIN": "example.test", "VMAIL_UID": "0"}, None, None, "VMAIL_UID: \"0\""),
+    ({"MAIL_DOMAIN": "example.test", "ENABLE_IMAP": "maybe"}, None, None,
+     'ENABLE_IMAP: "maybe" is not yes or no'),
+    ({"MAIL_DOMAIN": "example.test", "TLS_LEVEL": "old"}, None, None,
+     'TLS_LEVEL: "old" is not one of intermediate|modern'),
+    ({"MAIL_DOMAIN": "example.test", "LOG_LEVEL": "loud"}, None, None, "LOG_LEVEL: \"loud\""),
+    ({"MAIL_DOMAIN": "example.test", "TRUSTED_NETWORKS": "10.0.0.0/33"}, None, None,
+     'TRUSTED_NETWORKS: "10.0.0.0/33" has a prefix length'),
+    ({"MAIL_DOMAIN": "example.test", "TRUSTED_NETWORKS": "everyone"}, None, None,
+     'TRUSTED_NETWORKS: "everyone" is not a network'),
+    ({"MAIL_DOMAIN": "example.test", "RELAYHOST": "[smtp.example.net]:99999"}, None, None,
+     "RELAYHOST: \"[smtp.example.net]:99999\" has a port"),
+    ({"MAIL_DOMAIN": "example.test", "RELAYHOST_USERNAME": "u", "RELAYHOST_PASSWORD": "p"},
+     None, None, "relay credentials are set without RELAYHOST"),
+    ({"MAIL_DOMAIN": "example.test", "RELAYHOST": "smtp.example.net", "RELAYHOST_USERNAME": "u"},
+     None, None, "RELAYHOST_USERNAME: is set without RELAYHOST_PASSWORD"),
+    ({"MAIL_DOMAIN": "example.test", "CERT_PATH": "/certs", "TLS_CERT_FILE": "/c.pem",
+      "TLS_KEY_FILE": "/k.pem"}, None, None, "set either CERT_PATH or TLS_CERT_FILE"),
+    ({"MAIL_DOMAIN": "example.test", "TLS_CERT_FILE": "/c.pem"}, None, None,
+     "TLS_CERT_FILE: is set without TLS_KEY_FILE"),
+    ({"MAIL_DOMAIN": "example.test", "CERT_PATH": "relative/dir"}, None, None,
+     'CERT_PATH: "relative/dir" is not an absolute path'),
+    ({"MAIL_DOMAIN": "example.test", "CERT_PATH": "/certs/{x}"}, None, None,
+     "has a blank, quote, brace"),
+    ({"MAIL_DOMAIN": "example.test", "TLS_SELF_SIGNED": "no"}, None, None,
+     "TLS_SELF_SIGNED: is no, and no certificate is configured"),
+    ({"MAIL_DOMAIN": "example.test", "ENABLE_SIEVE": "no", "ENABLE_MANAGESIEVE": "yes"},
+     None, None, "ENABLE_MANAGESIEVE: is yes but ENABLE_SIEVE is no"),
+    ({"MAIL_DOMAIN": "example.test", "DKIM_SELECTOR": "bad selector"}, None, None,
+     "DKIM_SELECTOR: \"bad selector\" must be DNS labels"),
+    ({"MAIL_DOMAIN": "example.test", "MAIL_DOMAIN_FILE": "/nonexistent/secret"}, None, None,
+     "MAIL_DOMAIN: both MAIL_DOMAIN and MAIL_DOMAIN_FILE are set"),
+    ({"RELAYHOST_PASSWORD_FILE": "/nonexistent/secret", "MAIL_DOMAIN": "example.test"}, None, None,
+     "RELAYHOST_PASSWORD: cannot read /nonexistent/secret: No such file or directory"),
+    (OK, "no-colon-here\n", None, "accounts:1: expected user@domain:{SCHEME}hash"),
+    (OK, f"\n# comment\nnot-an-address:{GOOD_HASH}\n", None,
+     'accounts:3: "not-an-address" is not an address'),
+    (OK, "a@example.test:{PLAIN}secret\n", None,
+     "accounts:1: a@example.test: a {PLAIN} password is refused"),
+    (OK, "a@example.test:{MD5-CRYPT}$1$x$y\n", None,
+     "accounts:1: a@example.test: the password must be {SCHEME}hash"),
+    (OK, f"a@example.test:{GOOD_HASH}:quota=lots\n", None,
+     'accounts:1: a@example.test: unknown extra field "quota=lots"'),
+    (OK, f"a@example.test:{GOOD_HASH}\nA@Example.test:{GOOD_HASH}\n", None,
+     "accounts:2: a@example.test is already defined on line 1"),
+    (OK, None, "info@example.test\n", 'aliases:1: expected "source target'),
+    (OK, None, "info@example.test not-an-address\n", 'aliases:1: target "not-an-address"'),
+    (OK, None, "info@elsewhere.test a@example.test\n",
+     "aliases:1: info@elsewhere.test is not in a mail domain"),
+    (OK, None, "@bad..domain a@example.test\n", 'aliases:1: "@bad..domain"'),
+]
+
+
+@pytest.mark.parametrize("env,accounts,aliases,message", BAD_INPUTS,
+                         ids=[case[3][:40] for case in BAD_INPUTS])
+def test_bad_input_is_refused_with_a_message_naming_the_cause(check, env, accounts, aliases,
+                                                              message):
+    result = check(env, accounts=accounts, aliases=aliases)
+    assert result.status == 78, result.output
+    assert message in result.output, result.output
+    assert "mailinit: error: " in result.output
+    # Input problems are found before anything is written. (What only postconf
+    # can judge is found after rendering, in check's scratch root.)
+    if "Postfix parameter" not in message:
+        assert not (result.out / "etc/postfix/main.cf").exists()
+
+
+def test_every_problem_is_reported_at_once(check):
+    result = check({"MAIL_DOMAIN": "example.test", "MAIL_HOSTNAME": "example.test",
+                    "CERT_WAIT": "x", "ENABLE_POP3": "perhaps"},
+                   accounts="broken\n")
+    assert result.status == 78
+    for message in ("MAIL_HOSTNAME:", "CERT_WAIT:", "ENABLE_POP3:", "accounts:1:"):
+        assert message in result.output, result.output
+
+
+def test_defaults_render_a_configuration_the_daemons_accept(check):
+    result = check(OK)
+    assert result.status == 0, result.output
+    assert "configuration OK: mail.example.test for example.test" in result.output
+    main_cf = result.file("/etc/postfix/main.cf")
+    assert "myhostname = mail.example.test" in main_cf
+    assert "virtual_mailbox_domains = example.test" in main_cf
+
+
+def test_no_open_relay_and_auth_only_over_tls(check):
+    result = check(OK)
+    main_cf = result.file("/etc/postfix/main.cf")
+    master_cf = result.file("/etc/postfix/master.cf")
+    assert re.search(r"^smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,"
+                     r" reject_unauth_destination$", main_cf, re.M)
+    assert re.search(r"^mynetworks = 127.0.0.0/8 \[::1\]/128 *$", main_cf, re.M)
+    assert "smtpd_tls_auth_only = yes" in main_cf
+    assert "smtpd_sasl_auth_enable = no" in main_cf  # not on port 25
+    assert "smtpd_tls_protocols = >=TLSv1.2" in main_cf
+    assert "smtpd_forbid_bare_newline = normalize" in main_cf
+    submission = master_cf.split("submission inet")[1].split("submissions inet")[0]
+    assert "smtpd_tls_security_level=encrypt" in submission
+    assert "smtpd_sasl_auth_enable=yes" in submission
+    assert "reject_sender_login_mismatch" in submission
+    assert "smtpd_tls_wrappermode=yes" in master_cf.split("submissions inet")[1]
+    dovecot = result.file("/etc/dovecot/dovecot.conf")
+    assert "ssl = required" in dovecot and "disable_plaintext_auth = yes" in dovecot
+    assert "ssl_min_protocol = TLSv1.2" in dovecot
+
+
+def test_modern_tls_is_tls13_only(check):
+    result = check({**OK, "TLS_LEVEL": "modern"})
+    assert result.status == 0, result.output
+    assert "smtpd_tls_protocols = >=TLSv1.3" in result.file("/etc/postfix/main.cf")
+    assert "ssl_min_protocol = TLSv1.3" in result.file("/etc/dovecot/dovecot.conf")
+
+
+def test_accounts_aliases_and_catch_all_become_maps(check):
+    result = check(OK, accounts=f"Alice@Example.test:{GOOD_HASH}:quota=2G\n"
+                                f"bob@other.test:{GOOD_HASH}\n",
+                   aliases="info@example.test alice@example.test, bob@other.test\n"
+                           "@example.test alice@example.test\n")
+    assert result.status == 0, result.output
+    assert "virtual_mailbox_domains = example.test, other.test" in result.file(
+        "/etc/postfix/main.cf")
+    vmailbox = result.file("/etc/postfix/vmailbox")
+    assert "alice@example.test example.test/alice/" in vmailbox
+    assert "bob@other.test other.test/bob/" in vmailbox
+    virtual = result.file("/etc/postfix/virtual")
+    # Identity entries keep the catch-all from swallowing real mailboxes.
+    assert "alice@example.test alice@example.test" in virtual
+    assert "info@example.test alice@example.test, bob@other.test" in virtual
+    assert "@example.test alice@example.test" in virtual
+    users = result.file("/etc/dovecot/users")
+    assert f"alice@example.test:{GOOD_HASH}::::::userdb_quota_rule=*:storage=2147483648B" in users
+    assert "recipient_delimiter = +" in result.file("/etc/postfix/main.cf")
+
+
+def test_postfix_overrides_replace_the_template_entry(check):
+    result = check({**OK, "POSTFIX_SMTPD_BANNER": "$myhostname ESMTP ready",
+                    "POSTFIX_MESSAGE_SIZE_LIMIT": "1048576"},
+                   files={"postfix-main.cf": "# mine\nsmtpd_helo_required =\n  no\n"})
+    assert result.status == 0, result.output
+    main_cf = result.file("/etc/postfix/main.cf")
+    assert main_cf.count("smtpd_banner =") == 1
+    assert "smtpd_banner = $myhostname ESMTP ready" in main_cf
+    assert "message_size_limit = 1048576" in main_cf
+    assert "smtpd_helo_required = no" in main_cf
+
+
+def test_a_value_can_come_from_a_file(check, tmp_path):
+    secret = tmp_path / "domain"
+    secret.write_text("files.test\n")
+    result = check({"MAIL_DOMAIN_FILE": str(secret)})
+    assert result.status == 0, result.output
+    assert "myhostname = mail.files.test" in result.file("/etc/postfix/main.cf")
+
+
+def test_the_settings_file_is_read_and_the_environment_wins(check):
+    files = {"mailinit.conf": 'mail_domain = "conf.test"\nmessage_size_limit = "2048"\n'
+                              'postfix {\n  smtpd_banner = "from the file"\n}\n'}
+    result = check({"MESSAGE_SIZE_LIMIT": "4096"}, files=files)
+    assert result.status == 0, result.output
+    main_cf = result.file("/etc/postfix/main.cf")
+    assert "mydomain = conf.test" in main_cf
+    assert "message_size_limit = 4096" in main_cf
+    assert "smtpd_banner = from the file" in main_cf
+
+
+def test_a_bad_value_in_the_settings_file_names_file_and_line(check):
+    files = {"mailinit.conf": '\n\ntls_level = "ancient"\nmail_domain = "example.test"\n'}
+    result = check({}, files=files)
+    assert result.status == 78
+    assert re.search(r'TLS_LEVEL: "ancient" is not one of intermediate\|modern '
+                     r"\(from \S+/mailinit.conf:3\)", result.output), result.output
+
+
+def test_relay_password_goes_to_a_0600_map_and_is_never_printed(check):
+    result = check({**OK, "RELAYHOST": "[smtp.example.net]:587", "RELAYHOST_USERNAME": "me",
+                    "RELAYHOST_PASSWORD": "s3cret-pass"})
+    assert result.status == 0, result.output
+    path = result.out / "etc/postfix/sasl_passwd"
+    assert path.read_text() == "[smtp.example.net]:587 me:s3cret-pass\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert "s3cret-pass" not in result.output
+    assert "relayhost = [smtp.example.net]:587" in result.file("/etc/postfix/main.cf")
+
+
+def test_disabled_protocols_have_no_listener(check):
+    result = check({**OK, "ENABLE_POP3": "no", "ENABLE_DKIM": "no", "ENABLE_IMAP": "yes"})
+    assert result.status == 0, result.output
+    dovecot = result.file("/etc/dovecot/dovecot.conf")
+    assert re.search(r"^protocols = lmtp imap$", dovecot, re.M)
+    assert "smtpd_milters" not in result.file("/etc/postfix/main.cf")
+
+
+def test_self_signed_certificate_and_dkim_key_are_made_and_kept(check):
+    first = check(OK)
+    assert first.status == 0, first.output
+    cert = first.out / "etc/mailinit/tls/cert.pem"
+    key = first.out / "etc/mailinit/tls/key.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    text = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout", "-ext",
+                           "subjectAltName"], capture_output=True, text=True).stdout
+    assert "DNS:mail.example.test" in text
+    dkim = first.out / "etc/mailinit/dkim/example.test/mail.private"
+    assert dkim.stat().st_mode & 0o777 == 0o600
+    record = (first.out / "etc/mailinit/dkim/example.test/mail.txt").read_text()
+    assert record.startswith('mail._domainkey.example.test. IN TXT ( "v=DKIM1; k=rsa; p=MIIB')
+    key_table = first.file("/etc/opendkim/KeyTable")
+    assert f"mail._domainkey.example.test example.test:mail:{dkim}" in key_table
+
+
+def test_an_expired_or_mismatched_certificate_is_refused(check, tmp_path):
+    def make(name, days):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=mail.example.test",
+                        "-keyout", str(tmp_path / f"{name}.key"), "-out",
+                        str(tmp_path / f"{name}.crt"), "-days", str(days)],
+                       check=True, capture_output=True)
+    make("good", 30)
+    make("other", 30)
+    mismatched = check({**OK, "TLS_CERT_FILE": str(tmp_path / "good.crt"),
+                        "TLS_KEY_FILE": str(tmp_path / "other.key")})
+    assert mismatched.status == 78
+    assert "the private key does not belong to the certificate" in mismatched.output
+    fine = check({**OK, "TLS_CERT_FILE": str(tmp_path / "good.crt"),
+                  "TLS_KEY_FILE": str(tmp_path / "good.key")})
+    assert fine.status == 0, fine.output
+    wrong_name = check({**OK, "MAIL_HOSTNAME": "mx.example.test", "TLS_HOSTNAME_CHECK": "refuse",
+                        "TLS_CERT_FILE": str(tmp_path / "good.crt"),
+                        "TLS_KEY_FILE": str(tmp_path / "good.key")})
+    assert wrong_name.status == 78
+    assert "does not cover MAIL_HOSTNAME mx.example.test" in wrong_name.output
+
+
+def test_the_container_fqdn_is_the_default_hostname(check):
+    argv = ["unshare", "--uts", "sh", "-c", f"hostname mx.example.org && exec {MAILINIT} check"]
+    result = check(OK, argv=argv, keep=False)
+    assert result.status == 0, result.output
+    assert "configuration OK: mx.example.org for example.test" in result.output
+    # ... unless it is a mail domain.
+    result = check({"MAIL_DOMAIN": "example.org", "MAIL_DOMAINS": "mx.example.org"},
+                   argv=argv, keep=False)
+    assert result.status == 0, result.output
+    assert "configuration OK: mail.example.org for example.org" in result.output
+
+
+def test_a_rendered_file_is_not_rewritten_when_unchanged(check):
+    first = check(OK)
+    main_cf = first.out / "etc/postfix/main.cf"
+    before = main_cf.stat()
+    # Rendered files are dated into the past: Postfix waits on a future main.cf.
+    import time
+    assert before.st_mtime <= time.time() - 1.5

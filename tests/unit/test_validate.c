@@ -1,0 +1,80 @@
+#include <stdbool.h>
+
+#include "validate.h"
+#include "unit.h"
+
+static void domains(void **state)
+{
+	static const char *const good[] = {"example.com", "EXAMPLE.com.", "a-b.c0.example",
+					   "xn--bcher-kva.example", "mail.example.test"};
+	static const char *const bad[] = {"",      "com",     "a..b",  ".a.b",
+					  "a.b..", "-a.b",    "a-.b",  "a_b.c",
+					  "a b.c", "1.2.3.4", "a.b/c", "ex\nample.com"};
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!valid_domain(good[i], &why))
+			fail_msg("%s: %s", good[i], why);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (valid_domain(bad[i], &why))
+			fail_msg("\"%s\" was accepted", bad[i]);
+}
+
+static void addresses(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_true(valid_address("user@example.com", &why));
+	assert_true(valid_address("first.last+tag@example.com", &why));
+	assert_false(valid_address("user", &why));
+	assert_false(valid_address("@example.com", &why));
+	assert_false(valid_address("a..b@example.com", &why));
+	assert_false(valid_address("a{b}@example.com", &why));
+	assert_false(valid_address("a b@example.com", &why));
+	assert_false(valid_address("user@localhost", &why));
+}
+
+static void numbers_booleans_networks_relayhosts_paths(void **state)
+{
+	unsigned long n;
+	bool flag;
+	const char *why;
+
+	(void)state;
+	assert_true(valid_uint("300", 0, 86400, &n, &why) && n == 300);
+	assert_false(valid_uint("-1", 0, 10, &n, &why));
+	assert_false(valid_uint("1e3", 0, 10000, &n, &why));
+	assert_false(valid_uint("11", 0, 10, &n, &why));
+	assert_true(valid_bool("Yes", &flag, &why) && flag);
+	assert_true(valid_bool("off", &flag, &why) && !flag);
+	assert_false(valid_bool("maybe", &flag, &why));
+	assert_true(valid_network("192.0.2.0/24", &why));
+	assert_true(valid_network("[2001:db8::]/32", &why));
+	assert_true(valid_network("2001:db8::1", &why));
+	assert_false(valid_network("192.0.2.0/33", &why));
+	assert_false(valid_network("example.com", &why));
+	assert_true(valid_relayhost("[smtp.example.net]:587", &why));
+	assert_true(valid_relayhost("smtp.example.net", &why));
+	assert_true(valid_relayhost("[192.0.2.1]:25", &why));
+	assert_false(valid_relayhost("[smtp.example.net:587", &why));
+	assert_false(valid_relayhost("smtp.example.net:0", &why));
+	assert_true(valid_path("/etc/letsencrypt/live/mail", &why));
+	assert_false(valid_path("certs", &why));
+	assert_false(valid_path("/a b", &why));
+	assert_true(same_domain("Example.COM.", "example.com"));
+	assert_false(same_domain("example.com", "example.co"));
+	assert_int_equal(find_control_character("ok"), -1);
+	assert_int_equal(find_control_character("o\tk"), 1);
+}
+
+int run_validate_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(domains),
+	    cmocka_unit_test(addresses),
+	    cmocka_unit_test(numbers_booleans_networks_relayhosts_paths),
+	};
+	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
+}
