@@ -50,7 +50,7 @@ static bool parse_size(const char *text, unsigned long long *bytes)
 	return true;
 }
 
-/* Calls each(line, number) for every line that is not blank or a comment. */
+/* The whole file; NULL and *missing when it does not exist. */
 static char *read_lines(const char *path, struct problems *problems, bool *missing)
 {
 	char *text = render_read_file(path, NULL);
@@ -184,29 +184,41 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 	a->account[a->account_count++] = account;
 }
 
-int accounts_load(struct accounts *a, const char *path, bool allow_plaintext,
-		  struct problems *problems)
+typedef void (*line_parser)(struct accounts *a, char *line, unsigned number, bool flag,
+			    struct problems *problems);
+
+/* Feed every line that is not blank or a comment to parse; a missing file is empty. */
+static int load_file(struct accounts *a, const char *path, line_parser parse, bool flag,
+		     struct problems *problems)
 {
 	unsigned before = problems->count, number = 0;
 	bool missing;
 	char *text = read_lines(path, problems, &missing), *cursor = text, *line;
 
-	a->accounts_path = path;
 	if (text == NULL)
 		return missing ? 0 : -1;
 	while ((line = next_line(&cursor, &number)) != NULL)
-		parse_account(a, line, number, allow_plaintext, problems);
+		parse(a, line, number, flag, problems);
 	free(text);
 	return problems->count == before ? 0 : -1;
 }
 
-static void parse_alias(struct accounts *a, char *line, unsigned number, struct problems *problems)
+int accounts_load(struct accounts *a, const char *path, bool allow_plaintext,
+		  struct problems *problems)
+{
+	a->accounts_path = path;
+	return load_file(a, path, parse_account, allow_plaintext, problems);
+}
+
+static void parse_alias(struct accounts *a, char *line, unsigned number, bool unused,
+			struct problems *problems)
 {
 	const char *path = a->aliases_path, *why;
 	char *targets = line + strcspn(line, " \t");
 	struct buffer list = {0};
 	struct alias alias = {.line = number};
 
+	(void)unused;
 	if (*targets == '\0') {
 		problem(problems, "%s:%u: expected \"source target[, target ...]\"", path, number);
 		return;
@@ -244,17 +256,8 @@ static void parse_alias(struct accounts *a, char *line, unsigned number, struct 
 
 int aliases_load(struct accounts *a, const char *path, struct problems *problems)
 {
-	unsigned before = problems->count, number = 0;
-	bool missing;
-	char *text = read_lines(path, problems, &missing), *cursor = text, *line;
-
 	a->aliases_path = path;
-	if (text == NULL)
-		return missing ? 0 : -1;
-	while ((line = next_line(&cursor, &number)) != NULL)
-		parse_alias(a, line, number, problems);
-	free(text);
-	return problems->count == before ? 0 : -1;
+	return load_file(a, path, parse_alias, false, problems);
 }
 
 void accounts_free(struct accounts *a)

@@ -107,28 +107,28 @@ int tls_wait(const char *cert, const char *key, unsigned seconds)
 	}
 }
 
-static X509 *read_certificate(const char *path)
+/* The first PEM object of a file: a certificate (want_key false) or a private key. */
+static void *read_pem(const char *path, bool want_key)
 {
 	FILE *f = fopen(path, "re");
-	X509 *x;
+	void *object;
 
 	if (f == NULL)
 		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
+	object = want_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
+			  : (void *)PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
-	return x;
+	return object;
+}
+
+static X509 *read_certificate(const char *path)
+{
+	return read_pem(path, false);
 }
 
 static EVP_PKEY *read_key(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	EVP_PKEY *k;
-
-	if (f == NULL)
-		return NULL;
-	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	return k;
+	return read_pem(path, true);
 }
 
 /* Days until notAfter (negative: expired); sets *not_yet when notBefore is ahead. */
