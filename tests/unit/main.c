@@ -11,5 +11,6 @@ int main(void)
 	failed += run_proc_tests();
 	failed += run_template_tests();
 	failed += run_validate_tests();
+	failed += run_perms_tests();
 	return failed == 0 ? 0 : 1;
 }

@@ -16,5 +16,6 @@ int run_signals_tests(void);
 int run_proc_tests(void);
 int run_template_tests(void);
 int run_validate_tests(void);
+int run_perms_tests(void);
 
 #endif
