@@ -17,6 +17,7 @@
 #include "log.h"
 #include "buffer.h"
 #include "render.h"
+#include "xalloc.h"
 
 static const char *const schemes[] = {"SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "ARGON2I",
 				      "ARGON2ID"};
@@ -171,16 +172,8 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 	*at = '\0';
 	snprintf(account.local, sizeof(account.local), "%s", line);
 	snprintf(account.domain, sizeof(account.domain), "%s", at + 1);
-	if ((account.password = strdup(password)) == NULL) {
-		log_error_sys("out of memory");
-		exit(71);
-	}
-	struct account *grown = realloc(a->account, (a->account_count + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		log_error_sys("out of memory");
-		exit(71);
-	}
-	a->account = grown;
+	account.password = xstrdup(password);
+	a->account = xrealloc(a->account, (a->account_count + 1) * sizeof(*a->account));
 	a->account[a->account_count++] = account;
 }
 
@@ -245,12 +238,7 @@ static void parse_alias(struct accounts *a, char *line, unsigned number, bool un
 		buffer_printf(&list, "%s%s", list.len ? ", " : "", t);
 	}
 	alias.targets = list.data;
-	struct alias *grown = realloc(a->alias, (a->alias_count + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		log_error_sys("out of memory");
-		exit(71);
-	}
-	a->alias = grown;
+	a->alias = xrealloc(a->alias, (a->alias_count + 1) * sizeof(*a->alias));
 	a->alias[a->alias_count++] = alias;
 }
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "buffer.h"
-#include "log.h"
+#include "xalloc.h"
 
 static void buffer_reserve(struct buffer *b, size_t extra)
 {
@@ -22,12 +22,7 @@ static void buffer_reserve(struct buffer *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	char *data = realloc(b->data, cap);
-	if (data == NULL) {
-		log_error_sys("out of memory");
-		exit(71);
-	}
-	b->data = data;
+	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 }
 

@@ -27,6 +27,7 @@
 #include "template.h"
 #include "tls.h"
 #include "verify.h"
+#include "xalloc.h"
 
 #define DOMAINS_MAX 256
 #define VARS_MAX    48
@@ -60,11 +61,7 @@ static void set_var(struct context *c, const char *name, const char *fmt, ...)
 	va_copy(copy, ap);
 	int len = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	char *text = malloc((size_t)len + 1);
-	if (text == NULL) {
-		log_error_sys("out of memory");
-		exit(EX_OSERR);
-	}
+	char *text = xrealloc(NULL, (size_t)len + 1);
 	vsnprintf(text, (size_t)len + 1, fmt, ap);
 	va_end(ap);
 	for (size_t i = 0; i < c->var_count; i++) {

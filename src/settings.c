@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "settings.h"
+#include "xalloc.h"
 
 #define NUMBER(lo, hi) .min = (lo), .max = (hi)
 
@@ -104,11 +105,7 @@ void settings_free(struct settings *s)
 static void set_value(struct settings *s, enum setting_id id, const char *value, const char *origin)
 {
 	free(s->value[id]);
-	s->value[id] = strdup(value);
-	if (s->value[id] == NULL) {
-		log_error_sys("%s: cannot store the value", setting_defs[id].name);
-		exit(71);
-	}
+	s->value[id] = xstrdup(value);
 	snprintf(s->origin[id], sizeof(s->origin[id]), "%s", origin);
 }
 
@@ -127,15 +124,11 @@ static void set_postfix(struct settings *s, const char *param, const char *value
 		return;
 	}
 	if (i == s->postfix_count) {
-		s->postfix[i].param = strdup(param);
+		s->postfix[i].param = xstrdup(param);
 		s->postfix_count++;
 	}
 	free(s->postfix[i].value);
-	s->postfix[i].value = strdup(value);
-	if (s->postfix[i].param == NULL || s->postfix[i].value == NULL) {
-		log_error_sys("%s: cannot store the value", origin);
-		exit(71);
-	}
+	s->postfix[i].value = xstrdup(value);
 	snprintf(s->postfix[i].origin, sizeof(s->postfix[i].origin), "%s", origin);
 }
 
@@ -251,7 +244,7 @@ static char *read_value_file(const char *variable, const char *path, struct prob
 		buf[--len] = '\0';
 	if (len > 0 && buf[len - 1] == '\r')
 		buf[--len] = '\0';
-	return strdup(buf);
+	return xstrdup(buf);
 }
 
 /* NAME or NAME_FILE from env; returns an allocated value or NULL. */
@@ -279,7 +272,7 @@ static char *environment_value(char *const *env, const char *name, char *origin,
 	}
 	if (direct) {
 		snprintf(origin, ORIGIN_MAX, "environment");
-		return strdup(direct);
+		return xstrdup(direct);
 	}
 	return NULL;
 }

@@ -116,7 +116,7 @@ void settings_free(struct settings *s);
 /* A missing file is not a problem: every setting has the environment. */
 void settings_read_file(struct settings *s, const char *path, struct problems *problems);
 void settings_read_environment(struct settings *s, char *const *env, struct problems *problems);
-/* Fill defaults and check every value and rule; extra_domains are the accounts' domains. */
+/* Fill defaults, then check every value and every rule between values. */
 void settings_resolve(struct settings *s, struct problems *problems);
 
 const char *settings_get(const struct settings *s, enum setting_id id);

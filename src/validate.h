@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	const char *why;
  *	if (!valid_domain("example.com", &why))
- *		report("MAIL_DOMAIN: %s", why);
+ *		problem(&problems, "MAIL_DOMAIN: %s", why);
  *
  *	struct problems problems = {0};
  *	problem(&problems, "MAIL_DOMAIN: is required (set it to your mail domain)");
