@@ -46,7 +46,7 @@ $(BUILD)/mailinit: $(BUILD)/main.o $(LIB_OBJS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lpthread
 
 $(BUILD) $(BUILD)/unit:
 	mkdir -p $@
@@ -91,9 +91,15 @@ format:
 format-check:
 	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c
 
-## bench: PID 1's memory while supervising three services (bench/RESULTS.md)
-bench: $(BUILD)/mailinit
+## bench: PID 1's memory, the start-up owner walk, map building (bench/RESULTS.md)
+bench: $(BUILD)/mailinit $(BUILD)/owner_walk
 	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
+	bench/owner-walk.sh $(BUILD)
+	bench/maps.sh
+
+$(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 install: $(BUILD)/mailinit
 	install -D -m 0755 $(BUILD)/mailinit $(DESTDIR)$(PREFIX)/bin/mailinit

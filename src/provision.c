@@ -22,6 +22,7 @@
 #include "dkim.h"
 #include "log.h"
 #include "perms.h"
+#include "proc.h"
 #include "provision.h"
 #include "render.h"
 #include "template.h"
@@ -31,6 +32,9 @@
 
 #define DOMAINS_MAX 256
 #define VARS_MAX    48
+/* Above this many accounts and aliases, hash: maps (built by postmap) beat texthash:,
+   which every smtpd reads whole when it starts: bench/RESULTS.md. */
+#define TEXTHASH_ENTRIES_MAX 2000
 
 /* Mozilla's server-side TLS profiles (v5.7), for OpenSSL cipher names. */
 static const char intermediate_ciphers[] =
@@ -340,6 +344,35 @@ static void postfix_overrides(struct context *c, struct buffer *main_cf)
 	}
 }
 
+static bool maps_are_hashed(const struct context *c)
+{
+	return c->accounts.account_count + c->accounts.alias_count > TEXTHASH_ENTRIES_MAX;
+}
+
+/* postmap each account map, reading the main.cf just rendered. */
+static int build_hash_maps(struct context *c)
+{
+	static const char *const maps[] = {"vmailbox", "virtual", "sender-logins"};
+	char config[PATH_MAX], map[PATH_MAX + 32];
+
+	snprintf(config, sizeof(config), "%s/etc/postfix", c->options->root);
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		char *argv[] = {"postmap", "-c", config, map, NULL};
+		struct buffer out = {0};
+		int status;
+
+		snprintf(map, sizeof(map), "hash:%s/%s", config, maps[i]);
+		status = proc_run(argv, &out);
+		if (status != 0)
+			log_error("postmap %s failed: %s", map,
+				  status < 0 ? strerror(-status) : out.data);
+		buffer_free(&out);
+		if (status != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int render_maps(struct context *c)
 {
 	struct buffer vmailbox = {0}, virtual = {0}, logins = {0}, users = {0}, sasl = {0};
@@ -375,7 +408,8 @@ static int render_maps(struct context *c)
 	    write_file(c, "/etc/postfix/virtual", &virtual, 0644, 0) != 0 ||
 	    write_file(c, "/etc/postfix/sender-logins", &logins, 0644, 0) != 0 ||
 	    write_file(c, "/etc/postfix/sasl_passwd", &sasl, 0600, 0) != 0 ||
-	    write_file(c, "/etc/dovecot/users", &users, 0640, c->dovecot_gid) != 0)
+	    write_file(c, "/etc/dovecot/users", &users, 0640, c->dovecot_gid) != 0 ||
+	    (maps_are_hashed(c) && build_hash_maps(c) != 0))
 		status = -1;
 	buffer_free(&vmailbox);
 	buffer_free(&virtual);
@@ -429,6 +463,7 @@ static void set_template_vars(struct context *c)
 	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
 	buffer_free(&domains);
 	set_var(c, "ROOT", "%s", c->options->root);
+	set_var(c, "MAP_TYPE", "%s", maps_are_hashed(c) ? "hash" : "texthash");
 	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
 		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
 		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",

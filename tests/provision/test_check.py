@@ -4,6 +4,7 @@ secure by default."""
 
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -293,10 +294,22 @@ def test_the_container_fqdn_is_the_default_hostname(check):
     assert "configuration OK: mail.example.org for example.org" in result.output
 
 
-def test_a_rendered_file_is_not_rewritten_when_unchanged(check):
+def test_rendered_files_are_dated_into_the_past(check):
+    # Every Postfix program sleeps while main.cf looks newer than now.
     first = check(OK)
-    main_cf = first.out / "etc/postfix/main.cf"
-    before = main_cf.stat()
-    # Rendered files are dated into the past: Postfix waits on a future main.cf.
-    import time
-    assert before.st_mtime <= time.time() - 1.5
+    assert (first.out / "etc/postfix/main.cf").stat().st_mtime <= time.time() - 1.5
+
+
+def test_large_account_lists_use_hash_maps_built_by_postmap(check):
+    small = check(OK, accounts="".join(f"u{i}@example.test:{GOOD_HASH}\n" for i in range(10)))
+    assert small.status == 0, small.output
+    assert "virtual_mailbox_maps = texthash:" in small.file("/etc/postfix/main.cf")
+    large = check(OK, accounts="".join(f"u{i}@example.test:{GOOD_HASH}\n" for i in range(2500)))
+    assert large.status == 0, large.output
+    main_cf = large.file("/etc/postfix/main.cf")
+    assert "virtual_mailbox_maps = hash:" in main_cf
+    db = large.out / "etc/postfix/vmailbox.db"
+    query = subprocess.run(["postmap", "-c", str(large.out / "etc/postfix"), "-q",
+                            "u2499@example.test", f"hash:{large.out}/etc/postfix/vmailbox"],
+                           capture_output=True, text=True)
+    assert db.exists() and query.stdout.strip() == "example.test/u2499/"

@@ -12,5 +12,11 @@ int main(void)
 	failed += run_template_tests();
 	failed += run_validate_tests();
 	failed += run_perms_tests();
+	failed += run_tls_tests();
+	failed += run_caps_tests();
+	failed += run_render_tests();
+	failed += run_settings_tests();
+	failed += run_accounts_tests();
+	failed += run_dkim_tests();
 	return failed == 0 ? 0 : 1;
 }

@@ -17,5 +17,11 @@ int run_proc_tests(void);
 int run_template_tests(void);
 int run_validate_tests(void);
 int run_perms_tests(void);
+int run_tls_tests(void);
+int run_caps_tests(void);
+int run_render_tests(void);
+int run_settings_tests(void);
+int run_accounts_tests(void);
+int run_dkim_tests(void);
 
 #endif

@@ -1,0 +1,85 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "capture.h"
+#include "unit.h"
+
+static char *temp_file(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mailinit-accounts-XXXXXX");
+	fd = mkstemp(path);
+	if (write(fd, text, strlen(text)) < 0)
+		abort();
+	close(fd);
+	return path;
+}
+
+static void accounts_with_quotas_in_lower_case(void **state)
+{
+	struct accounts a = {0};
+	struct problems problems = {0};
+	char msg[1024];
+	char *path = temp_file("# comment\n\n  Alice@Example.TEST:{BLF-CRYPT}$2y$05$abc:quota=10M\n"
+			       "b@example.test:{ARGON2ID}$argon2id$v=19$x:quota=1g quota=512\n"
+			       "c@example.test:{PLAIN}pw\n");
+
+	(void)state;
+	capture_begin();
+	assert_int_equal(accounts_load(&a, path, true, &problems), 0);
+	capture_end(msg, sizeof(msg));
+	unlink(path);
+	assert_int_equal(a.account_count, 3);
+	assert_string_equal(a.account[0].address, "alice@example.test");
+	assert_string_equal(a.account[0].local, "alice");
+	assert_string_equal(a.account[0].domain, "example.test");
+	assert_int_equal(a.account[0].line, 3);
+	assert_int_equal(a.account[0].quota, 10ULL << 20);
+	assert_int_equal(a.account[1].quota, 512); /* the last quota= wins */
+	assert_string_equal(a.account[2].password, "{PLAIN}pw");
+	accounts_free(&a);
+}
+
+static void a_missing_file_is_an_empty_list(void **state)
+{
+	struct accounts a = {0};
+	struct problems problems = {0};
+
+	(void)state;
+	assert_int_equal(accounts_load(&a, "/nonexistent/accounts", false, &problems), 0);
+	assert_int_equal(aliases_load(&a, "/nonexistent/aliases", &problems), 0);
+	assert_int_equal(a.account_count + a.alias_count, 0);
+	assert_int_equal(problems.count, 0);
+}
+
+static void aliases_lists_and_catch_alls(void **state)
+{
+	struct accounts a = {0};
+	struct problems problems = {0};
+	char *path = temp_file("Info@example.test  a@example.test,b@example.test  c@other.test\n"
+			       "@example.test\ta@example.test\n");
+
+	(void)state;
+	assert_int_equal(aliases_load(&a, path, &problems), 0);
+	unlink(path);
+	assert_int_equal(a.alias_count, 2);
+	assert_string_equal(a.alias[0].source, "info@example.test");
+	assert_string_equal(a.alias[0].targets, "a@example.test, b@example.test, c@other.test");
+	assert_string_equal(a.alias[1].source, "@example.test");
+	accounts_free(&a);
+}
+
+int run_accounts_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(accounts_with_quotas_in_lower_case),
+	    cmocka_unit_test(a_missing_file_is_an_empty_list),
+	    cmocka_unit_test(aliases_lists_and_catch_alls),
+	};
+	return cmocka_run_group_tests_name("accounts", tests, NULL, NULL);
+}
