@@ -152,6 +152,9 @@ static int command_run(int argc, char **argv)
 			return status;
 		}
 		config.stop_grace = (unsigned)settings_number(&settings, S_STOP_GRACE);
+		enum log_level level;
+		if (log_level_parse(settings_get(&settings, S_LOG_LEVEL), &level))
+			log_set_level(level); /* the file may set it too */
 		settings_free(&settings);
 		if ((status = caps_check_and_drop()) != 0) {
 			services_free(&config);

@@ -344,6 +344,28 @@ static void postfix_overrides(struct context *c, struct buffer *main_cf)
 	}
 }
 
+/*
+ * One network in the form a consumer wants: Postfix writes IPv6 networks as
+ * [2001:db8::]/32, OpenDKIM as 2001:db8::/32. Either spelling is accepted.
+ */
+static void network_for(const char *network, bool brackets, struct buffer *out)
+{
+	const char *slash = strchr(network, '/');
+	size_t len = slash ? (size_t)(slash - network) : strlen(network);
+	bool bracketed = network[0] == '[';
+
+	if (bracketed) {
+		network++;
+		len -= 2;
+	}
+	if (!strchr(network, ':') || len == 0) {
+		buffer_puts(out, network - bracketed); /* IPv4: as given */
+		return;
+	}
+	buffer_printf(out, "%s%.*s%s%s", brackets ? "[" : "", (int)len, network,
+		      brackets ? "]" : "", slash ? slash : "");
+}
+
 static bool maps_are_hashed(const struct context *c)
 {
 	return c->accounts.account_count + c->accounts.alias_count > TEXTHASH_ENTRIES_MAX;
@@ -435,8 +457,10 @@ static int render_dkim_tables(struct context *c)
 	}
 	buffer_puts(&trusted, "127.0.0.1\n::1\n");
 	n = settings_split(settings_get(c->settings, S_TRUSTED_NETWORKS), words, 64);
-	for (size_t i = 0; i < n; i++)
-		buffer_printf(&trusted, "%s\n", words[i]);
+	for (size_t i = 0; i < n; i++) {
+		network_for(words[i], false, &trusted);
+		buffer_puts(&trusted, "\n");
+	}
 	status = write_file(c, "/etc/opendkim/KeyTable", &keys, 0644, 0) |
 		 write_file(c, "/etc/opendkim/SigningTable", &signing, 0644, 0) |
 		 write_file(c, "/etc/opendkim/TrustedHosts", &trusted, 0644, 0);
@@ -458,8 +482,10 @@ static void set_template_vars(struct context *c)
 	set_var(c, "MAIL_DOMAINS_ALL", "%s", domains.data);
 	buffer_free(&domains);
 	domains = (struct buffer){0};
-	for (size_t i = 0; i < n; i++)
-		buffer_printf(&domains, "%s%s", i ? " " : "", words[i]);
+	for (size_t i = 0; i < n; i++) {
+		buffer_puts(&domains, i ? " " : "");
+		network_for(words[i], true, &domains);
+	}
 	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
 	buffer_free(&domains);
 	set_var(c, "ROOT", "%s", c->options->root);

@@ -563,6 +563,24 @@ static void check_rules(struct settings *s, struct problems *problems)
 	}
 }
 
+/* Domain names in lower case without the root's dot, once they were checked as given. */
+static void normalize_domains(struct settings *s)
+{
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		char *v = s->value[i];
+		size_t len;
+
+		if (v == NULL || (setting_defs[i].kind != KIND_DOMAIN &&
+				  setting_defs[i].kind != KIND_DOMAIN_LIST))
+			continue;
+		for (char *p = v; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		len = strlen(v);
+		if (setting_defs[i].kind == KIND_DOMAIN && len > 1 && v[len - 1] == '.')
+			v[len - 1] = '\0';
+	}
+}
+
 void settings_resolve(struct settings *s, struct problems *problems)
 {
 
@@ -575,6 +593,7 @@ void settings_resolve(struct settings *s, struct problems *problems)
 			check_value(s, (enum setting_id)i, problems);
 	}
 	check_rules(s, problems);
+	normalize_domains(s);
 }
 
 const char *settings_get(const struct settings *s, enum setting_id id)

@@ -3,8 +3,11 @@ good input renders configurations that the real daemons accept and that are
 secure by default."""
 
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -313,3 +316,84 @@ def test_large_account_lists_use_hash_maps_built_by_postmap(check):
                             "u2499@example.test", f"hash:{large.out}/etc/postfix/vmailbox"],
                            capture_output=True, text=True)
     assert db.exists() and query.stdout.strip() == "example.test/u2499/"
+
+
+def test_a_configured_certificate_that_is_not_there_ends_with_75(check, tmp_path):
+    # check never waits (CERT_WAIT applies to a real start); the exit code and message are the same.
+    result = check({**OK, "CERT_PATH": str(tmp_path / "live" / "mail")})
+    assert result.status == 75, result.output
+    assert f"{tmp_path}/live/mail/fullchain.pem and {tmp_path}/live/mail/privkey.pem did not " \
+           "appear within CERT_WAIT" in result.output
+
+
+def test_expert_override_files_are_verified_too(check):
+    bad_dovecot = check(OK, files={"dovecot.conf": "ssl_no_such_setting = yes\n"})
+    assert bad_dovecot.status == 78
+    assert "Unknown setting: ssl_no_such_setting" in bad_dovecot.output
+    (check.config_dir / "dovecot.conf").unlink()
+    bad_master = check(OK, files={"postfix-master.cf": "bogus inet n - n - - nosuchdaemon\n"
+                                                       "  -o no_such_param=1\n"})
+    assert bad_master.status == 78, bad_master.output
+    assert "postfix: postconf: warning:" in bad_master.output
+    (check.config_dir / "postfix-master.cf").unlink()
+    good = check(OK, files={"dovecot.conf": "mail_max_userip_connections = 20\n",
+                            "postfix-master.cf": "# nothing\n"})
+    assert good.status == 0, good.output
+    assert f"!include {check.config_dir}/dovecot.conf" in good.file("/etc/dovecot/dovecot.conf")
+
+
+def test_logs_go_to_the_container_log(check):
+    result = check(OK)
+    assert "maillog_file = /dev/stdout" in result.file("/etc/postfix/main.cf")
+    assert "postlog   unix-dgram" in result.file("/etc/postfix/master.cf")
+    assert "log_path = /dev/stderr" in result.file("/etc/dovecot/dovecot.conf")
+
+
+def test_check_says_what_it_would_start(check):
+    result = check({**OK, "ENABLE_POP3": "no", "ENABLE_MANAGESIEVE": "yes"})
+    assert result.status == 0, result.output
+    assert ("would start: dovecot (imap 143/993 sieve 4190 ), opendkim, postfix (smtp 25, "
+            "submission 587, submissions 465)") in result.output
+
+
+def test_the_default_sieve_script_files_spam_into_junk(check):
+    result = check(OK)
+    # sieve-test runs as nobody: give it a directory it may read.
+    work = Path(tempfile.mkdtemp())
+    work.chmod(0o755)
+    script = work / "before.sieve"
+    script.write_text(result.file("/etc/dovecot/sieve/before.sieve"))
+    spam, ham = work / "spam.eml", work / "ham.eml"
+    spam.write_text("From: a@example.net\nTo: b@example.test\nX-Spam-Flag: YES\nSubject: win\n\nx\n")
+    ham.write_text("From: a@example.net\nTo: b@example.test\nSubject: hello\n\nx\n")
+
+    def actions(message):
+        out = subprocess.run(["sieve-test", "-o", "mail_uid=65534", "-o", "mail_gid=65534",
+                              str(script), str(message)], capture_output=True,
+                             text=True, cwd=work)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    try:
+        assert "store message in folder: Junk" in actions(spam)
+        assert "Junk" not in actions(ham)
+    finally:
+        shutil.rmtree(work)
+
+
+def test_trusted_networks_are_written_as_each_daemon_wants_them(check):
+    result = check({**OK, "TRUSTED_NETWORKS": "192.0.2.0/24, 2001:db8::/32 [2001:db8:1::]/48"})
+    assert result.status == 0, result.output
+    assert re.search(r"^mynetworks = 127.0.0.0/8 \[::1\]/128 192.0.2.0/24 \[2001:db8::\]/32 "
+                     r"\[2001:db8:1::\]/48$", result.file("/etc/postfix/main.cf"), re.M)
+    assert result.file("/etc/opendkim/TrustedHosts") == \
+        "127.0.0.1\n::1\n192.0.2.0/24\n2001:db8::/32\n2001:db8:1::/48\n"
+
+
+def test_domains_are_written_in_lower_case_without_the_root_dot(check):
+    result = check({"MAIL_DOMAIN": "Example.COM.", "MAIL_DOMAINS": "Other.NET"})
+    assert result.status == 0, result.output
+    main_cf = result.file("/etc/postfix/main.cf")
+    assert "myhostname = mail.example.com\n" in main_cf
+    assert "mydomain = example.com\n" in main_cf
+    assert "virtual_mailbox_domains = example.com, other.net\n" in main_cf
