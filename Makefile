@@ -5,7 +5,7 @@ SHAREDIR   ?= /usr/share/mailinit
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 CC         ?= cc
 PYTHON     ?= /usr/bin/python3
-PKGS       := libconfuse libssl libcrypto libcap
+PKGS       := libconfuse libssl libcrypto libcap libcrypt
 BUILD      ?= build
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -25,7 +25,15 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 
 
-.PHONY: all test unit init-test provision-test docs docs-check asan valgrind lint format format-check bench install clean help
+ENGINE     ?= podman
+IMAGE      ?= mailinit:dev
+# make run publishes every port on 127.0.0.1 at 2000 + the port (4190: 24190).
+RUN_PORTS  := -p 127.0.0.1:2525:25 -p 127.0.0.1:2465:465 -p 127.0.0.1:2587:587 \
+              -p 127.0.0.1:2110:110 -p 127.0.0.1:2143:143 -p 127.0.0.1:2993:993 \
+              -p 127.0.0.1:2995:995 -p 127.0.0.1:24190:4190
+SOURCES    := Containerfile Makefile $(wildcard src/* configs/* templates/*/*)
+
+.PHONY: image run unit init-test provision-test docs docs-check asan valgrind lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit
 
@@ -50,6 +58,20 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 
 $(BUILD) $(BUILD)/unit:
 	mkdir -p $@
+
+## image: the container image (builds the Debian base locally when no registry answers)
+image: build/image.stamp
+
+build/image.stamp: $(SOURCES) | $(BUILD)
+	ENGINE=$(ENGINE) tools/base-image.sh
+	$(ENGINE) build --pull=never --format docker --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+	touch $@
+
+## run: the mail server on its embedded defaults, in the foreground; Ctrl-C stops it
+run: image
+	$(ENGINE) run --rm --name mailinit-dev --hostname mail.example.test $(RUN_PORTS) \
+		-e MAIL_DOMAIN=example.test -e DEMO_ACCOUNT=demo@example.test -e ENABLE_MANAGESIEVE=yes \
+		$(IMAGE)
 
 ## test: unit tests, the docs check, the PID-1 tests and the provisioning tests (as root)
 test: unit docs-check init-test provision-test

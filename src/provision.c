@@ -21,6 +21,7 @@
 #include "buffer.h"
 #include "dkim.h"
 #include "log.h"
+#include "password.h"
 #include "perms.h"
 #include "proc.h"
 #include "provision.h"
@@ -556,6 +557,39 @@ static void verify_all(struct context *c, struct problems *problems)
 		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->options->root);
 		verify_opendkim(path, problems);
 	}
+	if (settings_bool(c->settings, S_ENABLE_SIEVE)) {
+		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve/before.sieve", c->options->root);
+		verify_sieve(path, problems);
+	}
+}
+
+/* The first account, with a password nobody chose: shown once, on stdout. */
+static int make_demo_account(const char *address, const char *accounts_path)
+{
+	char secret[PASSWORD_LEN + 1], hash[PASSWORD_HASH_MAX];
+	struct buffer line = {0};
+	int status;
+
+	if (password_generate(secret, sizeof(secret)) != 0 ||
+	    password_hash(secret, hash, sizeof(hash)) != 0)
+		return -1;
+	buffer_printf(&line, "# made by mailinit for DEMO_ACCOUNT\n%s:%s\n", address, hash);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", accounts_path);
+	*strrchr(dir, '/') = '\0';
+	status = render_mkdirs(dir, 0755, (uid_t)-1, (gid_t)-1);
+	if (status == 0)
+		status =
+		    render_write(accounts_path, line.data, line.len, 0600, (uid_t)-1, (gid_t)-1);
+	buffer_free(&line);
+	if (status == 0) {
+		printf("\n  demo account: %s\n  password:     %s\n  (shown once; it is "
+		       "stored hashed in %s)\n\n",
+		       address, secret, accounts_path);
+		fflush(stdout);
+	}
+	explicit_bzero(secret, sizeof(secret));
+	return status;
 }
 
 static void find_daemon_ids(struct context *c)
@@ -607,6 +641,12 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	snprintf(path, sizeof(path), "%s/accounts", options->config_dir);
 	accounts_load(&c->accounts, path, settings_bool(settings, S_ALLOW_PLAINTEXT_PASSWORDS),
 		      &problems);
+	if (settings_ok && c->accounts.account_count == 0 && !options->check &&
+	    settings_get(settings, S_DEMO_ACCOUNT)) {
+		if (make_demo_account(settings_get(settings, S_DEMO_ACCOUNT), path) != 0)
+			goto os_error;
+		accounts_load(&c->accounts, path, false, &problems);
+	}
 	snprintf(path, sizeof(path), "%s/aliases", options->config_dir);
 	aliases_load(&c->accounts, path, &problems);
 	if (settings_ok)

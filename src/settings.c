@@ -80,6 +80,10 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
     [S_DKIM_SELECTOR] = {"DKIM_SELECTOR", KIND_LABELS, "mail", .help = "DKIM selector of new keys"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file"},
+    [S_DEMO_ACCOUNT] = {"DEMO_ACCOUNT", KIND_ADDRESS, NULL,
+			.help =
+			    "when the accounts file is empty, create this account with a "
+			    "generated password, printed once (make run uses demo@example.test)"},
     [S_STOP_GRACE] = {"STOP_GRACE", KIND_NUMBER, "8", NUMBER(0, 3600),
 		      .help = "seconds from SIGTERM to SIGKILL of what is left"},
     [S_LOG_LEVEL] = {"LOG_LEVEL", KIND_CHOICE, "info", .choices = "debug|info|warn|error",

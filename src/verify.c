@@ -70,6 +70,13 @@ void verify_dovecot(const char *config_file, struct problems *problems)
 	run_checker("dovecot", argv, 0, problems);
 }
 
+void verify_sieve(const char *script, struct problems *problems)
+{
+	char *argv[] = {"sievec", (char *)script, NULL};
+
+	run_checker("sieve", argv, 0, problems);
+}
+
 void verify_opendkim(const char *config_file, struct problems *problems)
 {
 	char *argv[] = {"opendkim", "-n", "-x", (char *)config_file, NULL};

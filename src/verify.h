@@ -10,7 +10,7 @@
  * DESCRIPTION
  *	Runs "postconf -c DIR -n" and "postconf -c DIR -M" (postconf exits 0
  *	on unknown parameters, so any "warning:" line is a problem),
- *	"doveconf -n -c FILE" and "opendkim -n -x FILE". Each complaint is
+ *	"doveconf -n -c FILE", "opendkim -n -x FILE" and "sievec SCRIPT". Each complaint is
  *	reported with the daemon's own words; an unknown Postfix parameter
  *	also names the POSTFIX_ variable that would have set it.
  */
@@ -22,5 +22,8 @@
 void verify_postfix(const char *config_dir, struct problems *problems);
 void verify_dovecot(const char *config_file, struct problems *problems);
 void verify_opendkim(const char *config_file, struct problems *problems);
+/* Compile a global Sieve script beside itself (.svbin): Dovecot's delivery
+   runs as vmail and may not write there, so it must be done now. */
+void verify_sieve(const char *script, struct problems *problems);
 
 #endif

@@ -397,3 +397,10 @@ def test_domains_are_written_in_lower_case_without_the_root_dot(check):
     assert "myhostname = mail.example.com\n" in main_cf
     assert "mydomain = example.com\n" in main_cf
     assert "virtual_mailbox_domains = example.com, other.net\n" in main_cf
+
+
+def test_the_global_sieve_script_is_compiled_before_start(check):
+    # Delivery runs as vmail, which may not write the .svbin beside the script.
+    result = check(OK)
+    assert result.status == 0, result.output
+    assert (result.out / "etc/dovecot/sieve/before.svbin").stat().st_size > 0
