@@ -33,7 +33,8 @@ RUN_PORTS  := -p 127.0.0.1:2525:25 -p 127.0.0.1:2465:465 -p 127.0.0.1:2587:587 \
               -p 127.0.0.1:2995:995 -p 127.0.0.1:24190:4190
 SOURCES    := Containerfile Makefile $(wildcard src/* configs/* templates/*/*)
 
-.PHONY: image run unit init-test provision-test docs docs-check asan valgrind lint format format-check bench install clean help
+.PHONY: all image run test host-test unit init-test provision-test container-test docs docs-check \
+        asan valgrind lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit
 
@@ -73,8 +74,11 @@ run: image
 		-e MAIL_DOMAIN=example.test -e DEMO_ACCOUNT=demo@example.test -e ENABLE_MANAGESIEVE=yes \
 		$(IMAGE)
 
-## test: unit tests, the docs check, the PID-1 tests and the provisioning tests (as root)
-test: unit docs-check init-test provision-test
+## test: unit tests, the docs check, PID 1, provisioning, then the image end to end (as root)
+test: host-test container-test
+
+# Everything that runs mailinit on this machine (what the sanitizer build checks).
+host-test: unit docs-check init-test provision-test
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -85,6 +89,10 @@ init-test: $(BUILD)/mailinit
 provision-test: $(BUILD)/mailinit
 	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q -p no:cacheprovider tests/provision
 
+## container-test: builds the image and talks to it from outside with real clients
+container-test:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/container
+
 ## docs: regenerate the settings table in docs/configuration.md from the one table in src/
 docs: $(BUILD)/mailinit
 	tools/settings-doc.sh $(BUILD)/mailinit docs/configuration.md write
@@ -92,9 +100,9 @@ docs: $(BUILD)/mailinit
 docs-check: $(BUILD)/mailinit
 	tools/settings-doc.sh $(BUILD)/mailinit docs/configuration.md check
 
-## asan: everything rebuilt with ASan+UBSan into build-asan/ and all tests run with it
+## asan: rebuilt with ASan+UBSan into build-asan/, and every test that runs it on this machine
 asan:
-	$(MAKE) BUILD=build-asan OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' test
+	$(MAKE) BUILD=build-asan OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' host-test
 
 ## valgrind: the unit tests under memcheck, any error fails
 valgrind: $(BUILD)/unit-tests

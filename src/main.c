@@ -5,6 +5,8 @@
  * SYNOPSIS
  *	mailinit [run] [--config FILE]
  *	mailinit check [--output DIR]
+ *	mailinit health [--json]
+ *	mailinit dns DOMAIN
  *	mailinit help [settings [--markdown]]
  *	mailinit version
  *
@@ -36,6 +38,8 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "dns.h"
+#include "health.h"
 #include "log.h"
 #include "provision.h"
 #include "services.h"
@@ -57,6 +61,9 @@ static void usage(FILE *out)
 	    "usage: mailinit [run] [--config FILE]   provision, then supervise the mail services\n"
 	    "       mailinit check [--output DIR]    validate and render the configuration, start "
 	    "nothing\n"
+	    "       mailinit health [--json]         probe every listener: exit 0 healthy, 1 not\n"
+	    "       mailinit dns DOMAIN              the MX, SPF, DKIM and DMARC records to "
+	    "publish\n"
 	    "       mailinit help [settings [--markdown]]   this text, or every setting\n"
 	    "       mailinit version\n",
 	    out);
@@ -224,6 +231,55 @@ static int command_check(int argc, char **argv)
 	return status;
 }
 
+/* The settings the running server started with: file, then environment. */
+static void load_running_settings(const struct provision_options *options,
+				  struct settings *settings)
+{
+	struct problems problems = {0};
+	char path[PATH_MAX];
+
+	settings_init(settings);
+	snprintf(path, sizeof(path), "%s/mailinit.conf", options->config_dir);
+	settings_read_file(settings, path, &problems);
+	settings_read_environment(settings, environ, &problems);
+	settings_resolve(settings, &problems);
+}
+
+static int command_health(int argc, char **argv)
+{
+	struct provision_options options = default_options();
+	struct settings settings;
+	bool json = argc > 0 && strcmp(argv[0], "--json") == 0;
+	int status;
+
+	if (argc > (json ? 1 : 0)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	load_running_settings(&options, &settings);
+	status = health_run(&settings, json);
+	settings_free(&settings);
+	return status;
+}
+
+static int command_dns(int argc, char **argv)
+{
+	struct provision_options options = default_options();
+	struct settings settings;
+	char dkim_dir[PATH_MAX];
+	int status;
+
+	if (argc != 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	load_running_settings(&options, &settings);
+	snprintf(dkim_dir, sizeof(dkim_dir), "%s/dkim", options.config_dir);
+	status = dns_print(&settings, dkim_dir, argv[0]);
+	settings_free(&settings);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *command = argc > 1 ? argv[1] : "run";
@@ -234,6 +290,10 @@ int main(int argc, char **argv)
 		return command_run(argc > 1 ? argc - 2 : 0, argv + 2);
 	if (strcmp(command, "check") == 0)
 		return command_check(argc - 2, argv + 2);
+	if (strcmp(command, "health") == 0)
+		return command_health(argc - 2, argv + 2);
+	if (strcmp(command, "dns") == 0)
+		return command_dns(argc - 2, argv + 2);
 	if (strcmp(command, "version") == 0) {
 		printf("mailinit %s\n", MAILINIT_VERSION);
 		return 0;

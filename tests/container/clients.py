@@ -1,0 +1,92 @@
+"""Small helpers around Python's real mail clients."""
+
+import email
+import imaplib
+import poplib
+import smtplib
+import ssl
+import time
+import uuid
+
+
+def tls_context():
+    # The test server's certificate is self-signed: encryption is what is checked here.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def message(sender, recipient, body=None, subject=None):
+    token = uuid.uuid4().hex
+    subject = subject or f"test {token}"
+    body = body or f"body {token}\r\n"
+    # Returned without the final line break, as the readers below give bodies.
+    return subject, body.rstrip("\r\n"), (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\n"
+                           f"Message-ID: <{token}@example.net>\r\n\r\n{body}")
+
+
+def imap_bodies(port, user, password, tls="starttls", wait=10):
+    """Subject -> body of every message in INBOX, once at least one is there."""
+    deadline = time.monotonic() + wait
+    while True:
+        if tls == "ssl":
+            client = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=tls_context())
+        else:
+            client = imaplib.IMAP4("127.0.0.1", port)
+            client.starttls(ssl_context=tls_context())
+        client.login(user, password)
+        client.select("INBOX")
+        _, ids = client.search(None, "ALL")
+        found = {}
+        for n in ids[0].split():
+            _, data = client.fetch(n, "(RFC822)")
+            parsed = email.message_from_bytes(data[0][1])
+            found[parsed["Subject"]] = parsed.get_payload().rstrip("\r\n")
+        client.logout()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def wait_for_subject(port, user, password, subject, tls="ssl", wait=15):
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = imap_bodies(port, user, password, tls=tls, wait=0)
+        if subject in found:
+            return found[subject]
+        time.sleep(0.2)
+    raise AssertionError(f"{subject!r} never reached {user}")
+
+
+def pop3_bodies(port, user, password, tls="stls"):
+    if tls == "ssl":
+        client = poplib.POP3_SSL("127.0.0.1", port, context=tls_context())
+    else:
+        client = poplib.POP3("127.0.0.1", port)
+        client.stls(context=tls_context())
+    client.user(user)
+    client.pass_(password)
+    found = {}
+    for i in range(1, len(client.list()[1]) + 1):
+        parsed = email.message_from_bytes(b"\r\n".join(client.retr(i)[1]))
+        found[parsed["Subject"]] = parsed.get_payload().rstrip("\r\n")
+    client.quit()
+    return found
+
+
+def submit(port, user, password, sender, recipients, data, implicit_tls=False):
+    if implicit_tls:
+        client = smtplib.SMTP_SSL("127.0.0.1", port, context=tls_context(), timeout=10)
+    else:
+        client = smtplib.SMTP("127.0.0.1", port, timeout=10)
+        client.starttls(context=tls_context())
+    client.login(user, password)
+    client.sendmail(sender, recipients, data)
+    client.quit()
+
+
+def send_25(port, sender, recipients, data):
+    client = smtplib.SMTP("127.0.0.1", port, timeout=10)
+    client.sendmail(sender, recipients, data)
+    client.quit()

@@ -1,0 +1,114 @@
+"""The image, run with podman and seen only from outside: real clients on
+published loopback ports, `podman exec` for what an operator would type."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE = os.environ.get("ENGINE", "podman")
+IMAGE = os.environ.get("IMAGE", "mailinit:dev")
+PORTS = (25, 465, 587, 110, 143, 993, 995, 4190)
+
+
+def password_hash(password):
+    out = subprocess.run(["openssl", "passwd", "-6", password], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return "{SHA512-CRYPT}" + out
+
+
+def engine(*args, check=True, timeout=120, **kwargs):
+    return subprocess.run([ENGINE, *args], capture_output=True, text=True, timeout=timeout,
+                          check=check, **kwargs)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def image():
+    if shutil.which(ENGINE) is None:
+        pytest.fail(f"{ENGINE} is not installed: the container tests need it")
+    subprocess.run(["make", "-C", str(ROOT), "image", f"IMAGE={IMAGE}"], check=True,
+                   capture_output=True, timeout=1800)
+    return IMAGE
+
+
+class Container:
+    def __init__(self, name, ports, config_dir):
+        self.name = name
+        self.port = ports          # container port -> host port on 127.0.0.1
+        self.config_dir = config_dir
+
+    def exec(self, *command, check=True, timeout=60):
+        return engine("exec", self.name, *command, check=check, timeout=timeout)
+
+    def logs(self):
+        out = engine("logs", self.name, check=False)
+        return out.stdout + out.stderr
+
+    def healthy(self):
+        return self.exec("mailinit", "health", check=False).returncode == 0
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.state() != "running":
+                raise AssertionError(f"{self.name} is {self.state()}:\n{self.logs()}")
+            if self.healthy():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name} not healthy after {timeout} s:\n"
+                             f"{self.exec('mailinit', 'health', check=False).stdout}\n"
+                             f"{self.logs()}")
+
+    def state(self):
+        return engine("inspect", "-f", "{{.State.Status}}", self.name, check=False).stdout.strip()
+
+    def exit_code(self):
+        return int(engine("inspect", "-f", "{{.State.ExitCode}}", self.name).stdout.strip())
+
+
+@pytest.fixture
+def start(image, tmp_path):
+    """start(env=..., accounts=..., aliases=..., volumes=..., wait=True) -> Container."""
+    made = []
+
+    def _start(env=None, accounts=None, aliases=None, volumes=(), wait=True, hostname=None,
+               name=None):
+        name = name or f"mailinit-test-{uuid.uuid4().hex[:8]}"
+        config_dir = tmp_path / name
+        config_dir.mkdir()
+        if accounts:
+            (config_dir / "accounts").write_text(
+                "".join(f"{user}:{password_hash(pw)}\n" for user, pw in accounts.items()))
+        if aliases:
+            (config_dir / "aliases").write_text(aliases)
+        ports = {p: free_port() for p in PORTS}
+        argv = ["run", "-d", "--name", name, "--hostname", hostname or "mail.example.test",
+                "-v", f"{config_dir}:/etc/mailinit"]
+        for inside, outside in ports.items():
+            argv += ["-p", f"127.0.0.1:{outside}:{inside}"]
+        for volume in volumes:
+            argv += ["-v", volume]
+        for key, value in {"MAIL_DOMAIN": "example.test", **(env or {})}.items():
+            argv += ["-e", f"{key}={value}"]
+        engine(*argv, image)
+        container = Container(name, ports, config_dir)
+        made.append(container)
+        if wait:
+            container.wait_healthy()
+        return container
+
+    yield _start
+    for container in made:
+        engine("rm", "-f", "-t", "0", container.name, check=False)

@@ -1,0 +1,154 @@
+"""What an operator sees over a container's life: start, wait, stop, restart, crash."""
+
+import hashlib
+import shutil
+import subprocess
+import time
+import uuid
+
+from clients import message, send_25, submit, wait_for_subject
+from conftest import engine
+
+USERS = {"alice@example.test": "alice-secret-1"}
+
+
+def test_hostname_equal_to_the_domain_exits_78_at_once_naming_both(start):
+    began = time.monotonic()
+    c = start(env={"MAIL_HOSTNAME": "example.test"}, wait=False)
+    status = engine("wait", c.name, timeout=30).stdout.strip()
+    assert status == "78"
+    assert time.monotonic() - began < 10
+    logs = c.logs()
+    assert 'MAIL_HOSTNAME: "example.test" is the mail domain "example.test"' in logs
+    assert "nothing was started" in logs
+
+
+def test_it_waits_for_the_certificate_and_serves_within_a_second_of_it(start, tmp_path):
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    c = start(env={"CERT_PATH": "/certs/live/mail", "CERT_WAIT": "60"},
+              volumes=[f"{certs}:/certs:ro"], wait=False)
+    deadline = time.monotonic() + 15
+    while "waiting up to 60 s for the certificate" not in c.logs():
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.1)
+    assert not c.healthy()
+    # certbot's layout appears: live/mail with the two files.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=mail.example.test",
+                    "-addext", "subjectAltName=DNS:mail.example.test",
+                    "-keyout", str(staging / "privkey.pem"), "-out",
+                    str(staging / "fullchain.pem"), "-days", "30"], check=True,
+                   capture_output=True)
+    (certs / "live").mkdir()
+    appeared = time.monotonic()
+    shutil.move(str(staging), str(certs / "live" / "mail"))
+    while not c.healthy():
+        assert time.monotonic() - appeared < 10, c.logs()
+        time.sleep(0.05)
+    # Health itself takes some of this: the daemons start well within a second.
+    served = time.monotonic() - appeared
+    assert served < 2.5, f"serving {served:.2f} s after the files appeared"
+
+
+def test_stop_is_quick_and_clean_and_the_queue_survives_on_its_volume(start):
+    volume = f"mailinit-spool-{uuid.uuid4().hex[:8]}"
+    try:
+        c = start(accounts=USERS, env={"RELAYHOST": "[127.0.0.1]:2526"},
+                  volumes=[f"{volume}:/var/spool/postfix"])
+        # Nobody listens on 2526 yet: outbound mail waits in the queue.
+        _, _, data = message("alice@example.test", "friend@elsewhere.example",
+                             subject="queued across a restart")
+        submit(c.port[587], "alice@example.test", USERS["alice@example.test"],
+               "alice@example.test", ["friend@elsewhere.example"], data)
+        deadline = time.monotonic() + 10
+        while "friend@elsewhere.example" not in c.exec("postqueue", "-p").stdout:
+            assert time.monotonic() < deadline, c.logs()
+            time.sleep(0.2)
+        began = time.monotonic()
+        engine("stop", "-t", "10", c.name)
+        stopped = time.monotonic() - began
+        assert c.exit_code() == 0, c.logs()
+        assert stopped < 8, f"podman stop took {stopped:.1f} s"
+        assert "all services stopped" in c.logs()
+        engine("start", c.name)
+        c.wait_healthy()
+        c.exec("sh", "-c", "mkdir -p /tmp/sink && chown postfix /tmp/sink && "
+                           "(smtp-sink -u postfix -d /tmp/sink/%M. 127.0.0.1:2526 10 "
+                           ">/dev/null 2>&1 &)")
+        c.exec("postqueue", "-f")
+        deadline = time.monotonic() + 20
+        while "queued across a restart" not in c.exec("sh", "-c", "cat /tmp/sink/* 2>/dev/null",
+                                                      check=False).stdout:
+            assert time.monotonic() < deadline, c.logs()
+            time.sleep(0.3)
+    finally:
+        engine("rm", "-f", "-t", "0", c.name, check=False)
+        engine("volume", "rm", "-f", volume, check=False)
+
+
+def test_ten_restarts_leave_a_working_server_with_the_same_configuration(start):
+    c = start(accounts=USERS)
+
+    def config_digest():
+        files = c.exec("sh", "-c", "cat /etc/postfix/main.cf /etc/postfix/master.cf "
+                                   "/etc/dovecot/dovecot.conf /etc/opendkim.conf "
+                                   "/etc/mailinit/tls/cert.pem /etc/mailinit/dkim/*/*.private")
+        return hashlib.sha256(files.stdout.encode()).hexdigest()
+
+    before = config_digest()
+    for _ in range(10):
+        engine("restart", "-t", "10", c.name)
+    c.wait_healthy()
+    assert config_digest() == before
+    subject, body, data = message("x@example.net", "alice@example.test")
+    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject) == body
+
+
+def test_a_killed_daemon_is_restarted_and_mail_flows_again(start):
+    c = start(accounts=USERS)
+    for name, pidfile in (("dovecot", "/run/dovecot/master.pid"),
+                          ("postfix", "/var/spool/postfix/pid/master.pid")):
+        starts = c.logs().count(f"{name}: started with pid")
+        c.exec("sh", "-c", f"kill -9 $(cat {pidfile})")
+        deadline = time.monotonic() + 20
+        while c.logs().count(f"{name}: started with pid") <= starts:
+            assert time.monotonic() < deadline, c.logs()
+            time.sleep(0.2)
+        assert f"{name}: " in c.logs() and "unexpectedly" in c.logs()
+        c.wait_healthy()
+        subject, body, data = message("x@example.net", "alice@example.test")
+        send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+        assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                                subject) == body
+
+
+def test_healthcheck_is_healthy_when_serving_and_unhealthy_when_a_listener_is_gone(start):
+    c = start()
+    assert engine("healthcheck", "run", c.name, check=False).returncode == 0
+    # Freeze Dovecot: its listeners accept nothing any more.
+    c.exec("sh", "-c", "kill -STOP $(cat /run/dovecot/master.pid)")
+    try:
+        began = time.monotonic()
+        assert engine("healthcheck", "run", c.name, check=False).returncode == 1
+        assert time.monotonic() - began < 10
+    finally:
+        c.exec("sh", "-c", "kill -CONT $(cat /run/dovecot/master.pid)")
+
+
+def test_postfix_and_dovecot_log_to_the_container_log(start):
+    c = start(accounts=USERS)
+    _, _, data = message("x@example.net", "alice@example.test")
+    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    deadline = time.monotonic() + 10
+    while "status=sent" not in c.logs():
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.2)
+    logs = c.logs()
+    assert "postfix/smtpd" in logs and "postfix/lmtp" in logs
+    assert "lmtp(alice@example.test)" in logs  # Dovecot's delivery
+    assert "mailinit: dovecot: started with pid" in logs

@@ -1,0 +1,100 @@
+"""Mail flows: in on 25, out through submission, read with IMAP and POP3."""
+
+import re
+import time
+from pathlib import Path
+
+import dkim
+
+from clients import (imap_bodies, message, pop3_bodies, send_25, submit, wait_for_subject)
+
+USERS = {"alice@example.test": "alice-secret-1", "bob@example.test": "bob-secret-2",
+         "carol@example.test": "carol-secret-3"}
+
+
+def test_mail_on_25_is_readable_by_imap_and_pop3_with_the_exact_body(start):
+    c = start(accounts=USERS)
+    subject, body, data = message("someone@example.net", "alice@example.test",
+                                  body="Hello Alice,\r\nline two.\r\n")
+    send_25(c.port[25], "someone@example.net", ["alice@example.test"], data)
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject, tls="ssl") == body
+    assert imap_bodies(c.port[143], "alice@example.test", USERS["alice@example.test"],
+                       tls="starttls")[subject] == body
+    assert pop3_bodies(c.port[110], "alice@example.test", USERS["alice@example.test"],
+                       tls="stls")[subject] == body
+    assert pop3_bodies(c.port[995], "alice@example.test", USERS["alice@example.test"],
+                       tls="ssl")[subject] == body
+    # On disk: the Maildir of alice, owned by vmail.
+    owners = c.exec("find", "/var/mail/vhosts/example.test/alice/cur",
+                    "/var/mail/vhosts/example.test/alice/new", "-type", "f", "-printf", "%U:%G\n")
+    assert set(owners.stdout.split()) == {"5000:5000"}
+
+
+def test_plus_addressing_reaches_the_user(start):
+    c = start(accounts=USERS)
+    subject, body, data = message("someone@example.net", "bob+lists@example.test")
+    send_25(c.port[25], "someone@example.net", ["bob+lists@example.test"], data)
+    assert wait_for_subject(c.port[993], "bob@example.test", USERS["bob@example.test"],
+                            subject) == body
+
+
+def test_submission_587_and_465_deliver_locally_and_relay_out_dkim_signed(start):
+    c = start(accounts=USERS, env={"RELAYHOST": "[127.0.0.1]:2526"})
+    # The outside world: Postfix's smtp-sink in the container's own loopback.
+    c.exec("sh", "-c", "mkdir -p /tmp/sink && chown postfix /tmp/sink && "
+                       "(smtp-sink -u postfix -d /tmp/sink/%M. 127.0.0.1:2526 10 "
+                       ">/dev/null 2>&1 &)")
+    alice = ("alice@example.test", USERS["alice@example.test"])
+    subject, body, data = message(alice[0], "bob@example.test")
+    submit(c.port[587], *alice, alice[0], ["bob@example.test"], data)
+    assert wait_for_subject(c.port[993], "bob@example.test", USERS["bob@example.test"],
+                            subject) == body
+
+    out_subject, _, out_data = message(alice[0], "friend@elsewhere.example")
+    submit(c.port[465], *alice, alice[0], ["friend@elsewhere.example"], out_data,
+           implicit_tls=True)
+    deadline = time.monotonic() + 15
+    dumped = ""
+    while out_subject not in dumped and time.monotonic() < deadline:
+        dumped = c.exec("sh", "-c", "cat /tmp/sink/* 2>/dev/null", check=False).stdout
+        time.sleep(0.2)
+    assert out_subject in dumped, c.logs()
+    # smtp-sink writes the envelope as X- headers, then the message as received.
+    raw = dumped[dumped.index("Received:"):] if "Received:" in dumped else dumped
+    raw = raw.replace("\n", "\r\n").encode()
+    assert b"DKIM-Signature:" in raw
+
+    # The key to verify with is the one `mailinit dns` tells the operator to publish.
+    records = c.exec("mailinit", "dns", "example.test").stdout
+    txt = re.search(r"mail\._domainkey\.example\.test\. IN TXT \( (.*) \)", records).group(1)
+    public = "".join(re.findall(r'"([^"]*)"', txt)).encode()
+
+    def dnsfunc(name, timeout=5):
+        assert name == b"mail._domainkey.example.test."
+        return public
+
+    assert dkim.verify(raw, dnsfunc=dnsfunc), raw[:600]
+
+
+def test_aliases_catch_all_and_lists(start):
+    aliases = ("team@example.test alice@example.test, bob@example.test\n"
+               "info@example.test carol@example.test\n"
+               "@example.test carol@example.test\n")
+    c = start(accounts=USERS, aliases=aliases)
+    sends = {"team@example.test": ["alice@example.test", "bob@example.test"],
+             "info@example.test": ["carol@example.test"],
+             "nobody-here@example.test": ["carol@example.test"],
+             "alice@example.test": ["alice@example.test"]}  # the catch-all takes no real mailbox
+    subjects = {}
+    for rcpt in sends:
+        subject, _, data = message("x@example.net", rcpt)
+        send_25(c.port[25], "x@example.net", [rcpt], data)
+        subjects[rcpt] = subject
+    for rcpt, owners in sends.items():
+        for owner in owners:
+            wait_for_subject(c.port[993], owner, USERS[owner], subjects[rcpt])
+    time.sleep(0.5)
+    carol = imap_bodies(c.port[993], "carol@example.test", USERS["carol@example.test"], tls="ssl")
+    assert subjects["alice@example.test"] not in carol
+    assert subjects["team@example.test"] not in carol
