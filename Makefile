@@ -122,10 +122,11 @@ format-check:
 	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c
 
 ## bench: PID 1's memory, the start-up owner walk, map building (bench/RESULTS.md)
-bench: $(BUILD)/mailinit $(BUILD)/owner_walk
+bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
 	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
 	bench/owner-walk.sh $(BUILD)
 	bench/maps.sh
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/startup.sh
 
 $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
 	@echo "  LD      $@"

@@ -34,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -132,6 +134,53 @@ static bool supervisor_environment(struct supervisor_config *config)
 	return problems.count == 0;
 }
 
+/* The settings the running server started with: file, then environment. */
+static void load_running_settings(const struct provision_options *options,
+				  struct settings *settings)
+{
+	struct problems problems = {0};
+	char path[PATH_MAX];
+
+	settings_init(settings);
+	snprintf(path, sizeof(path), "%s/mailinit.conf", options->config_dir);
+	settings_read_file(settings, path, &problems);
+	settings_read_environment(settings, environ, &problems);
+	settings_resolve(settings, &problems);
+}
+
+/*
+ * Provisioning runs in a child: OpenSSL, libconfuse and the rendering buffers
+ * then never touch PID 1's memory, which stays small for as long as the
+ * container runs (bench/RESULTS.md).
+ */
+static int provision_in_child(const struct provision_options *options)
+{
+	struct settings settings;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_error_sys("fork");
+		return EX_OSERR;
+	}
+	if (pid == 0) {
+		status = provision(options, environ, &settings);
+		settings_free(&settings);
+		fflush(stdout);
+		_exit(status);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			log_error_sys("waitpid");
+			return EX_OSERR;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	log_error("provisioning was killed by signal %d", WTERMSIG(status));
+	return EX_SOFTWARE;
+}
+
 static int command_run(int argc, char **argv)
 {
 	const char *path = env_or("MAILINIT_CONF", MAILINIT_SHAREDIR "/mailinit.conf");
@@ -153,11 +202,18 @@ static int command_run(int argc, char **argv)
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
 	if (config.provision) {
-		if ((status = provision(&options, environ, &settings)) != 0) {
-			settings_free(&settings);
+		struct timespec began, done;
+
+		clock_gettime(CLOCK_MONOTONIC, &began);
+		if ((status = provision_in_child(&options)) != 0) {
 			services_free(&config);
 			return status;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &done);
+		log_info("configuration rendered and verified in %ld ms",
+			 (long)((done.tv_sec - began.tv_sec) * 1000 +
+				(done.tv_nsec - began.tv_nsec) / 1000000));
+		load_running_settings(&options, &settings);
 		config.stop_grace = (unsigned)settings_number(&settings, S_STOP_GRACE);
 		enum log_level level;
 		if (log_level_parse(settings_get(&settings, S_LOG_LEVEL), &level))
@@ -229,20 +285,6 @@ static int command_check(int argc, char **argv)
 	if (!keep)
 		nftw(options.root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return status;
-}
-
-/* The settings the running server started with: file, then environment. */
-static void load_running_settings(const struct provision_options *options,
-				  struct settings *settings)
-{
-	struct problems problems = {0};
-	char path[PATH_MAX];
-
-	settings_init(settings);
-	snprintf(path, sizeof(path), "%s/mailinit.conf", options->config_dir);
-	settings_read_file(settings, path, &problems);
-	settings_read_environment(settings, environ, &problems);
-	settings_resolve(settings, &problems);
 }
 
 static int command_health(int argc, char **argv)

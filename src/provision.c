@@ -7,6 +7,7 @@
  *	before anything is written, so a bad start changes nothing on disk.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -592,6 +593,25 @@ static int make_demo_account(const char *address, const char *accounts_path)
 	return status;
 }
 
+/*
+ * "postfix start-fg" runs "postfix check" first (~300 ms) unless the queue
+ * holds a quick-start file. Once the queue exists the check adds nothing: the
+ * configuration was just verified and mailinit owns the rest. An empty queue
+ * volume still gets the full check, which also creates its directories.
+ */
+static void skip_postfix_check_when_queue_exists(const struct context *c)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/var/spool/postfix/maildrop", c->options->root);
+	if (access(path, F_OK) != 0)
+		return;
+	snprintf(path, sizeof(path), "%s/var/spool/postfix/quick-start", c->options->root);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
+}
+
 static void find_daemon_ids(struct context *c)
 {
 	struct passwd *pw = getpwnam("opendkim");
@@ -668,6 +688,8 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	verify_all(c, &problems);
 	if (problems.count)
 		goto config_error;
+	if (!options->check)
+		skip_postfix_check_when_queue_exists(c);
 	if (!options->check &&
 	    mail_dirs_prepare(options->mail_dir, c->accounts.account, c->accounts.account_count,
 			      (uid_t)settings_number(settings, S_VMAIL_UID),

@@ -122,13 +122,10 @@ static cfg_opt_t service_opts[] = {
 };
 
 static cfg_opt_t supervisor_opts[] = {
-    CFG_BOOL("provision", cfg_true, CFGF_NONE),
-    CFG_INT("stop_grace", 8, CFGF_NONE),
-    CFG_INT("restart_delay", 1, CFGF_NONE),
-    CFG_INT("restart_delay_max", 30, CFGF_NONE),
-    CFG_INT("restart_limit", 5, CFGF_NONE),
-    CFG_INT("restart_window", 60, CFGF_NONE),
-    CFG_END(),
+    CFG_BOOL("provision", cfg_true, CFGF_NONE),  CFG_STR("syslog_socket", NULL, CFGF_NODEFAULT),
+    CFG_INT("stop_grace", 8, CFGF_NONE),         CFG_INT("restart_delay", 1, CFGF_NONE),
+    CFG_INT("restart_delay_max", 30, CFGF_NONE), CFG_INT("restart_limit", 5, CFGF_NONE),
+    CFG_INT("restart_window", 60, CFGF_NONE),    CFG_END(),
 };
 
 static cfg_opt_t top_opts[] = {
@@ -216,6 +213,9 @@ static int config_copy(cfg_t *cfg, const char *where, struct supervisor_config *
 		return -1;
 	}
 	config->provision = cfg_getbool(sup, "provision") == cfg_true;
+	if (cfg_getstr(sup, "syslog_socket") &&
+	    (config->syslog_socket = strdup(cfg_getstr(sup, "syslog_socket"))) == NULL)
+		return -1;
 	config->stop_grace = (unsigned)cfg_getint(sup, "stop_grace");
 	config->restart.initial = (unsigned)cfg_getint(sup, "restart_delay");
 	config->restart.max = (unsigned)cfg_getint(sup, "restart_delay_max");
@@ -287,5 +287,6 @@ void services_free(struct supervisor_config *config)
 			free(*arg);
 		free(spec->pidfile);
 	}
+	free(config->syslog_socket);
 	memset(config, 0, sizeof(*config));
 }

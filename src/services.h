@@ -18,6 +18,7 @@
  *
  *	    supervisor {
  *	        provision = true          render and verify the mail config first
+ *	        syslog_socket = "/dev/log"   serve it, write what arrives to stdout
  *	        stop_grace = 8            seconds before SIGKILL at shutdown
  *	        restart_delay = 1         first restart delay, doubled each time
  *	        restart_delay_max = 30
@@ -63,6 +64,7 @@ struct supervisor_config {
 	struct service_spec services[SERVICES_MAX];
 	size_t count;
 	int provision;       /* render and verify the mail configuration first */
+	char *syslog_socket; /* NULL, or where to serve a /dev/log */
 	unsigned stop_grace; /* seconds */
 	struct restart_policy restart;
 };

@@ -28,6 +28,7 @@
 #include "proc.h"
 #include "signals.h"
 #include "supervise.h"
+#include "syslog_sink.h"
 
 #define HELPERS_MAX  8    /* reload commands running at once */
 #define KILL_WAIT_MS 2000 /* after SIGKILL, how long to wait for the reaping */
@@ -55,6 +56,7 @@ struct supervisor {
 	struct helper helpers[HELPERS_MAX];
 	pid_t self;
 	int signal_fd;
+	int syslog_fd; /* -1: no syslog sink */
 	bool shutting_down;
 	bool killed;      /* SIGKILL was needed */
 	int stop_signal;  /* the signal that asked for the stop, 0 for a failure */
@@ -335,16 +337,31 @@ static void read_signals(struct supervisor *sv)
 		handle_signal(sv, (int)info.ssi_signo);
 }
 
-/* Stop services in reverse start order, each once the one after it is gone. */
+static bool is_final(enum svc_state state)
+{
+	return state == SVC_STOPPED || state == SVC_FAILED;
+}
+
+/*
+ * Stop services in reverse start order: all services of the highest order
+ * not yet stopped together, the next order once they are all gone.
+ */
 static void advance_shutdown(struct supervisor *sv)
 {
-	for (size_t i = sv->count; i-- > 0;) {
-		struct service *svc = &sv->services[i];
+	for (;;) {
+		size_t last = sv->count;
+		bool waiting = false;
 
-		if (svc->state == SVC_STOPPING)
+		while (last > 0 && is_final(sv->services[last - 1].state))
+			last--;
+		if (last == 0)
 			return;
-		apply(sv, svc, SVC_EV_STOP);
-		if (svc->state == SVC_STOPPING)
+		long group = sv->services[last - 1].spec->order;
+		for (size_t i = last; i-- > 0 && sv->services[i].spec->order == group;) {
+			apply(sv, &sv->services[i], SVC_EV_STOP);
+			waiting |= sv->services[i].state == SVC_STOPPING;
+		}
+		if (waiting)
 			return;
 	}
 }
@@ -409,11 +426,14 @@ static int poll_timeout(const struct supervisor *sv)
 
 static void wait_for_events(struct supervisor *sv)
 {
-	struct pollfd fds[1 + SERVICES_MAX];
-	struct service *owner[1 + SERVICES_MAX];
-	nfds_t n = 0;
+	struct pollfd fds[2 + SERVICES_MAX];
+	struct service *owner[2 + SERVICES_MAX];
+	nfds_t n = 0, first_target;
 
 	fds[n++] = (struct pollfd){.fd = sv->signal_fd, .events = POLLIN};
+	/* fd -1 is ignored by poll: no sink, no event. */
+	fds[n++] = (struct pollfd){.fd = sv->syslog_fd, .events = POLLIN};
+	first_target = n;
 	for (size_t i = 0; i < sv->count; i++) {
 		if (sv->services[i].target_fd >= 0) {
 			owner[n] = &sv->services[i];
@@ -426,9 +446,11 @@ static void wait_for_events(struct supervisor *sv)
 			log_error_sys("poll");
 		return;
 	}
+	if (fds[1].revents & POLLIN)
+		syslog_sink_drain(sv->syslog_fd);
 	if (fds[0].revents & POLLIN)
 		read_signals(sv);
-	for (nfds_t i = 1; i < n; i++) {
+	for (nfds_t i = first_target; i < n; i++) {
 		if (fds[i].revents == 0)
 			continue;
 		close(owner[i]->target_fd);
@@ -454,6 +476,9 @@ static int setup(struct supervisor *sv)
 		log_error_sys("cannot create a signalfd");
 		return -1;
 	}
+	if (sv->config->syslog_socket &&
+	    (sv->syslog_fd = syslog_sink_open(sv->config->syslog_socket)) < 0)
+		return -1;
 	if (sv->self != 1) {
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
 			log_error_sys("cannot become a child subreaper");
@@ -468,7 +493,8 @@ static int setup(struct supervisor *sv)
 
 int supervise_run(const struct supervisor_config *config)
 {
-	struct supervisor sv = {.config = config, .count = config->count, .self = getpid()};
+	struct supervisor sv = {
+	    .config = config, .count = config->count, .self = getpid(), .syslog_fd = -1};
 
 	for (size_t i = 0; i < sv.count; i++)
 		sv.services[i] = (struct service){
@@ -486,6 +512,10 @@ int supervise_run(const struct supervisor_config *config)
 		wait_for_events(&sv);
 	}
 	close(sv.signal_fd);
+	if (sv.syslog_fd >= 0) {
+		syslog_sink_drain(sv.syslog_fd); /* the last words of the stopped daemons */
+		close(sv.syslog_fd);
+	}
 
 	if (sv.exit_status != 0)
 		return sv.exit_status;

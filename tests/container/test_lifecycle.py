@@ -1,6 +1,7 @@
 """What an operator sees over a container's life: start, wait, stop, restart, crash."""
 
 import hashlib
+import re
 import shutil
 import subprocess
 import time
@@ -140,15 +141,17 @@ def test_healthcheck_is_healthy_when_serving_and_unhealthy_when_a_listener_is_go
         c.exec("sh", "-c", "kill -CONT $(cat /run/dovecot/master.pid)")
 
 
-def test_postfix_and_dovecot_log_to_the_container_log(start):
+def test_postfix_dovecot_and_opendkim_log_to_the_container_log(start):
     c = start(accounts=USERS)
-    _, _, data = message("x@example.net", "alice@example.test")
-    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    _, _, data = message("alice@example.test", "alice@example.test")
+    submit(c.port[587], "alice@example.test", USERS["alice@example.test"], "alice@example.test",
+           ["alice@example.test"], data)
     deadline = time.monotonic() + 10
-    while "status=sent" not in c.logs():
+    while "status=sent" not in c.logs() or "DKIM-Signature" not in c.logs():
         assert time.monotonic() < deadline, c.logs()
         time.sleep(0.2)
     logs = c.logs()
-    assert "postfix/smtpd" in logs and "postfix/lmtp" in logs
+    assert "postfix/submission/smtpd" in logs and "postfix/lmtp" in logs
     assert "lmtp(alice@example.test)" in logs  # Dovecot's delivery
+    assert re.search(r"^opendkim\[\d+\]: \w+: DKIM-Signature field added", logs, re.M), logs
     assert "mailinit: dovecot: started with pid" in logs

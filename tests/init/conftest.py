@@ -103,7 +103,7 @@ class Init:
         return self.log_path.read_text(errors="replace")
 
     def wait_log(self, pattern, timeout=10.0, count=1):
-        return wait_until(lambda: len(re.findall(pattern, self.log())) >= count, timeout,
+        return wait_until(lambda: len(re.findall(pattern, self.log(), re.M)) >= count, timeout,
                           f"{pattern!r} in the log:\n{self.log()}")
 
     def kill(self, sig):

@@ -5,6 +5,7 @@ import os
 import platform
 import re
 import signal
+import subprocess
 import time
 
 from conftest import FAKE, config, proc_status, service, wait_until
@@ -261,3 +262,37 @@ def test_a_bad_configuration_file_names_file_and_line(start, tmp_path):
     run = start('service a {\n  command = {"true"}\n  stop_signal = "NOPE"\n}\n')
     assert run.wait() == 78
     assert f"{tmp_path}/mailinit.conf:3: stop_signal: unknown signal \"NOPE\"" in run.log()
+
+
+def test_syslog_messages_become_lines_on_stdout(start, tmp_path):
+    sock = tmp_path / "log"
+    run = start(config(daemon("a", tmp_path, 1), syslog_socket=f'"{sock}"'))
+    wait_until(lambda: sock.exists(), 5, "the syslog socket")
+    subprocess.run(["logger", "--socket-errors=on", "-u", str(sock), "-t", "opendkim",
+                    "--id=4242", "signed 1A2B: DKIM-Signature added"], check=True)
+    run.wait_log(r"^opendkim\[4242\]: signed 1A2B: DKIM-Signature added$")
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0
+
+
+def test_services_of_equal_order_stop_together_after_the_later_ones(start, tmp_path):
+    run = start(config(
+        daemon("slow", tmp_path, 10),   # takes 1 s to stop
+        daemon("quick", tmp_path, 10),
+        daemon("front", tmp_path, 20),
+    ), env={"STOP_DELAY": "1"})
+    wait_until(lambda: all((tmp_path / f"{n}.pid").exists() for n in ("slow", "quick", "front")),
+               5, "the services")
+    began = time.monotonic()
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0
+    elapsed = time.monotonic() - began
+    log = run.log()
+    order = re.findall(r"^mailinit: (\w+): stopping", log, re.M)
+    assert order[0] == "front" and set(order[1:]) == {"slow", "quick"}, log
+    # Both of order 10 were asked before either was gone: one wait, not two.
+    lines = log.splitlines()
+    asked = [i for i, l in enumerate(lines) if re.match(r"mailinit: (slow|quick): stopping", l)]
+    gone = [i for i, l in enumerate(lines) if re.match(r"mailinit: (slow|quick): stopped", l)]
+    assert max(asked) < min(gone), log
+    assert elapsed < 2.5, f"{elapsed:.2f} s: the order-10 services were stopped one by one"

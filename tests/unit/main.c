@@ -18,5 +18,6 @@ int main(void)
 	failed += run_settings_tests();
 	failed += run_accounts_tests();
 	failed += run_dkim_tests();
+	failed += run_syslog_tests();
 	return failed == 0 ? 0 : 1;
 }

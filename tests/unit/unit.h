@@ -23,5 +23,6 @@ int run_render_tests(void);
 int run_settings_tests(void);
 int run_accounts_tests(void);
 int run_dkim_tests(void);
+int run_syslog_tests(void);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A fake daemon for the PID-1 tests: daemon.sh NAME DIR
 # Writes its PID to DIR/NAME.pid and appends the name of every signal it gets
-# to DIR/NAME.signals. Exits 0 on SIGTERM, unless IGNORE_TERM=1.
+# to DIR/NAME.signals. Exits 0 on SIGTERM (after STOP_DELAY seconds, for a
+# service named "slow"), unless IGNORE_TERM=1.
 name=$1
 dir=$2
 child=
@@ -17,7 +18,7 @@ trap 'on USR2' USR2
 if [ "${IGNORE_TERM:-0}" = 1 ]; then
 	trap 'on TERM' TERM
 else
-	trap 'on TERM; exit 0' TERM
+	trap 'on TERM; [ "$name" = slow ] && sleep "${STOP_DELAY:-0}"; exit 0' TERM
 fi
 
 while :; do

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Start-up of the image, measured from outside: median time from `podman run`
+# to SMTP 25, IMAP 143 and POP3 110 all answering with their greetings, with a
+# mounted certificate (CERT_PATH) and DKIM keys already made (a restart, the
+# usual case); PID 1's resident memory while serving; time from `podman stop`
+# to exit. RUNS runs (default 7). Needs root, podman, the image (make image).
+set -euo pipefail
+engine=${ENGINE:-podman}
+image=${IMAGE:-mailinit:dev}
+runs=${RUNS:-7}
+dir=$(mktemp -d)
+name=mailinit-bench-$$
+trap '$engine rm -f -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+
+mkdir -p "$dir/certs" "$dir/config"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mail.example.test \
+	-addext subjectAltName=DNS:mail.example.test -keyout "$dir/certs/privkey.pem" \
+	-out "$dir/certs/fullchain.pem" -days 30 2>/dev/null
+chmod 0644 "$dir/certs/privkey.pem"
+
+# Wait (one process, 5 ms steps) until 25, 143 and 110 on 127.0.0.1 all greet.
+wait_for_greetings() {
+	python3 - <<'PY'
+import socket, time
+want = {12525: "220", 12143: "* OK", 12110: "+OK"}
+while want:
+    for port, prefix in list(want.items()):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.settimeout(1)
+                if s.recv(64).decode(errors="replace").startswith(prefix):
+                    del want[port]
+        except OSError:
+            pass
+    time.sleep(0.005)
+PY
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+run_once() {
+	"$engine" run -d --name "$name" --hostname mail.example.test \
+		-v "$dir/certs:/certs:ro" -v "$dir/config:/etc/mailinit" \
+		-e MAIL_DOMAIN=example.test -e CERT_PATH=/certs \
+		-p 127.0.0.1:12525:25 -p 127.0.0.1:12143:143 -p 127.0.0.1:12110:110 "$image" >/dev/null
+}
+
+run_once # first start: makes the DKIM key; not measured
+wait_for_greetings
+"$engine" rm -f -t 0 "$name" >/dev/null
+
+for _ in $(seq "$runs"); do
+	start=$(now_ms)
+	run_once
+	wait_for_greetings
+	echo $(($(now_ms) - start)) >>"$dir/ready"
+	pid=$("$engine" inspect -f '{{.State.Pid}}' "$name")
+	awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" >>"$dir/rss"
+	start=$(now_ms)
+	"$engine" stop -t 10 "$name" >/dev/null
+	echo $(($(now_ms) - start)) >>"$dir/stop"
+	"$engine" rm -f "$name" >/dev/null
+done
+for _ in $(seq "$runs"); do
+	start=$(now_ms)
+	"$engine" run --rm --entrypoint /bin/true "$image"
+	echo $(($(now_ms) - start)) >>"$dir/bare"
+done
+
+echo "| podman run to SMTP 25, IMAP 143 and POP3 110 greeting | $(median <"$dir/ready") ms |"
+echo "| podman alone: run --rm of /bin/true in the same image | $(median <"$dir/bare") ms |"
+echo "| PID 1 resident memory while serving (VmRSS) | $(median <"$dir/rss") KiB |"
+echo "| podman stop to exit | $(median <"$dir/stop") ms |"
+echo
+echo "median of $runs runs; $(date -u +%Y-%m-%d); $(nproc) cores; $("$engine" --version); image $("$engine" image inspect -f '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"

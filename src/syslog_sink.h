@@ -1,0 +1,27 @@
+/*
+ * NAME
+ *	syslog_sink - a /dev/log that writes to stdout
+ *
+ * SYNOPSIS
+ *	int fd = syslog_sink_open("/dev/log");      (-1: logged)
+ *	syslog_sink_drain(fd);                      when poll says it is readable
+ *	syslog_format(datagram, len, line, size)    the line that is written
+ *
+ * DESCRIPTION
+ *	Daemons that can only use syslog (OpenDKIM) are heard without rsyslog:
+ *	mailinit binds a datagram socket where syslog(3) sends, and writes each
+ *	message as one line "PROGRAM[PID]: text" to stdout, the container log.
+ *	The "<PRI>" and the RFC 3164 time stamp are dropped (the container
+ *	runtime stamps lines); control characters become spaces, so one
+ *	datagram is always exactly one line.
+ */
+#ifndef MAILINIT_SYSLOG_SINK_H
+#define MAILINIT_SYSLOG_SINK_H
+
+#include <stddef.h>
+
+int syslog_sink_open(const char *path);
+void syslog_sink_drain(int fd);
+size_t syslog_format(const char *datagram, size_t len, char *line, size_t size);
+
+#endif
