@@ -67,8 +67,11 @@ size_t syslog_format(const char *datagram, size_t len, char *line, size_t size)
 		p += 16;
 	while (end > p && (end[-1] == '\n' || end[-1] == '\0'))
 		end--;
-	for (; p < end && n + 2 < size; p++)
-		line[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+	for (; p < end && n + 2 < size; p++) {
+		bool control = (unsigned char)*p < 0x20 || *p == 0x7f;
+
+		line[n++] = control ? (char)' ' : *p;
+	}
 	line[n++] = '\n';
 	line[n] = '\0';
 	return n;
