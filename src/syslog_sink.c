@@ -68,9 +68,10 @@ size_t syslog_format(const char *datagram, size_t len, char *line, size_t size)
 	while (end > p && (end[-1] == '\n' || end[-1] == '\0'))
 		end--;
 	for (; p < end && n + 2 < size; p++) {
-		bool control = (unsigned char)*p < 0x20 || *p == 0x7f;
-
-		line[n++] = control ? (char)' ' : *p;
+		line[n] = *p;
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			line[n] = ' ';
+		n++;
 	}
 	line[n++] = '\n';
 	line[n] = '\0';
