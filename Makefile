@@ -31,6 +31,8 @@ IMAGE      ?= mailinit:dev
 RUN_PORTS  := -p 127.0.0.1:2525:25 -p 127.0.0.1:2465:465 -p 127.0.0.1:2587:587 \
               -p 127.0.0.1:2110:110 -p 127.0.0.1:2143:143 -p 127.0.0.1:2993:993 \
               -p 127.0.0.1:2995:995 -p 127.0.0.1:24190:4190
+# podman writes OCI images by default, which drop HEALTHCHECK; docker has neither flag.
+BUILD_FLAGS := $(if $(filter podman,$(notdir $(ENGINE))),--pull=never --format docker,)
 SOURCES    := Containerfile Makefile $(wildcard src/* configs/* templates/*/*)
 
 .PHONY: all image run test host-test unit init-test provision-test container-test docs docs-check \
@@ -65,7 +67,7 @@ image: build/image.stamp
 
 build/image.stamp: $(SOURCES) | $(BUILD)
 	ENGINE=$(ENGINE) tools/base-image.sh
-	$(ENGINE) build --pull=never --format docker --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+	$(ENGINE) build $(BUILD_FLAGS) -f Containerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 	touch $@
 
 ## run: the mail server on its embedded defaults, in the foreground; Ctrl-C stops it

@@ -7,7 +7,7 @@ set -eu
 image=docker.io/library/debian:bookworm-slim
 engine=${ENGINE:-podman}
 
-if "$engine" image exists "$image" 2>/dev/null; then
+if "$engine" image inspect "$image" >/dev/null 2>&1; then
 	exit 0
 fi
 if "$engine" pull -q "$image" >/dev/null 2>&1; then
