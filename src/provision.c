@@ -596,17 +596,23 @@ static int make_demo_account(const char *address, const char *accounts_path)
 /*
  * "postfix start-fg" runs "postfix check" first (~300 ms) unless the queue
  * holds a quick-start file. Once the queue exists the check adds nothing: the
- * configuration was just verified and mailinit owns the rest. An empty queue
- * volume still gets the full check, which also creates its directories.
+ * configuration was just verified and mailinit owns the rest. A queue that
+ * lacks any of its directories still gets the full check, which creates them.
  */
 static void skip_postfix_check_when_queue_exists(const struct context *c)
 {
+	/* Every directory "postfix check" would create (post-install create-missing). */
+	static const char *const queue[] = {"active",  "bounce", "corrupt",  "defer",    "deferred",
+					    "flush",   "hold",   "incoming", "maildrop", "pid",
+					    "private", "public", "saved",    "trace"};
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/var/spool/postfix/maildrop", c->options->root);
-	if (access(path, F_OK) != 0)
-		return;
+	for (size_t i = 0; i < sizeof(queue) / sizeof(queue[0]); i++) {
+		snprintf(path, sizeof(path), "%s/var/spool/postfix/%s", c->options->root, queue[i]);
+		if (access(path, F_OK) != 0)
+			return;
+	}
 	snprintf(path, sizeof(path), "%s/var/spool/postfix/quick-start", c->options->root);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
 		close(fd);

@@ -106,11 +106,34 @@ static void begin_shutdown(struct supervisor *sv, int signal, int status)
 		log_info("stopping all services (grace %u s)", sv->config->stop_grace);
 }
 
+/*
+ * A pidfile left by an earlier life of the service (a container restart keeps
+ * /run; a daemon killed with SIGKILL cannot clean up) names a PID that may now
+ * belong to something else, and daemons such as Dovecot then refuse to start
+ * ("already running"). Before a start, a pidfile is ours only if it names a
+ * live descendant of mailinit; otherwise it goes.
+ */
+static void remove_stale_pidfile(const struct supervisor *sv, const struct service *svc)
+{
+	const char *path = svc->spec->pidfile;
+	pid_t pid;
+
+	if (path == NULL || (pid = proc_read_pidfile(path)) == 0 ||
+	    (pid != sv->self && proc_is_descendant(pid, sv->self)))
+		return;
+	if (unlink(path) == 0)
+		log_info("%s: removed stale pidfile %s (pid %d is not one of ours)",
+			 svc->spec->name, path, (int)pid);
+}
+
 static void service_spawn(struct supervisor *sv, struct service *svc)
 {
 	const struct service_spec *spec = svc->spec;
-	pid_t pid = proc_spawn(spec->argv);
+	pid_t pid;
 	int status;
+
+	remove_stale_pidfile(sv, svc);
+	pid = proc_spawn(spec->argv);
 
 	if (pid > 0) {
 		svc->pid = pid;

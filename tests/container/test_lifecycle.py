@@ -165,3 +165,16 @@ def test_postfix_dovecot_and_opendkim_log_to_the_container_log(start):
     assert "lmtp(alice@example.test)" in logs  # Dovecot's delivery
     assert re.search(r"^opendkim\[\d+\]: \w+: DKIM-Signature field added", logs, re.M), logs
     assert "mailinit: dovecot: started with pid" in logs
+
+
+def test_an_empty_queue_directory_is_set_up_and_mail_flows(start, tmp_path):
+    # A bind mount of an empty directory: Postfix's own check creates the queue.
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    c = start(accounts=USERS, volumes=[f"{queue}:/var/spool/postfix"])
+    subject, body, data = message("x@example.net", "alice@example.test")
+    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject) == body
+    assert (queue / "hold").is_dir() and (queue / "maildrop").is_dir()
+    assert "Mail queue is empty" in c.exec("postqueue", "-p").stdout

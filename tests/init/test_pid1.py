@@ -296,3 +296,16 @@ def test_services_of_equal_order_stop_together_after_the_later_ones(start, tmp_p
     gone = [i for i, l in enumerate(lines) if re.match(r"mailinit: (slow|quick): stopped", l)]
     assert max(asked) < min(gone), log
     assert elapsed < 2.5, f"{elapsed:.2f} s: the order-10 services were stopped one by one"
+
+
+def test_a_stale_pidfile_is_removed_before_the_service_starts(start, tmp_path):
+    # Left by an earlier life, naming a PID that is alive but not ours.
+    pidfile = tmp_path / "stale.pid"
+    pidfile.write_text(f"{os.getpid()}\n")
+    run = start(config(service("mta", ["sh", "-c", f"test ! -e {pidfile} && exec sleep 1000"],
+                               pidfile=str(pidfile))))
+    run.wait_log(r"mta: removed stale pidfile .*stale\.pid \(pid \d+ is not one of ours\)")
+    time.sleep(0.5)
+    assert "unexpectedly" not in run.log(), run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0
