@@ -618,6 +618,22 @@ static void skip_postfix_check_when_queue_exists(const struct context *c)
 		close(fd);
 }
 
+/*
+ * Dovecot puts its LMTP and auth sockets in Postfix's private/ directory and
+ * starts alongside Postfix; on an empty queue volume Postfix creates that
+ * directory only during its own start-up check. Make it first, as Postfix does.
+ */
+static int make_postfix_private_dir(const struct context *c)
+{
+	struct passwd *pw = getpwnam("postfix");
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/var/spool/postfix/private", c->options->root);
+	if (access(path, F_OK) == 0 || pw == NULL)
+		return 0;
+	return render_mkdirs(path, 0700, pw->pw_uid, 0);
+}
+
 static void find_daemon_ids(struct context *c)
 {
 	struct passwd *pw = getpwnam("opendkim");
@@ -694,8 +710,11 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	verify_all(c, &problems);
 	if (problems.count)
 		goto config_error;
-	if (!options->check)
+	if (!options->check) {
 		skip_postfix_check_when_queue_exists(c);
+		if (make_postfix_private_dir(c) != 0)
+			goto os_error;
+	}
 	if (!options->check &&
 	    mail_dirs_prepare(options->mail_dir, c->accounts.account, c->accounts.account_count,
 			      (uid_t)settings_number(settings, S_VMAIL_UID),

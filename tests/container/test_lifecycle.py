@@ -178,3 +178,6 @@ def test_an_empty_queue_directory_is_set_up_and_mail_flows(start, tmp_path):
                             subject) == body
     assert (queue / "hold").is_dir() and (queue / "maildrop").is_dir()
     assert "Mail queue is empty" in c.exec("postqueue", "-p").stdout
+    # Dovecot's sockets in private/ came up first time, not after a race with Postfix.
+    assert "Dovecot auth socket" not in c.logs()
+    assert "Fatal" not in c.logs()
