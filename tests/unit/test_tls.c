@@ -150,7 +150,7 @@ struct later {
 static void *deliver_later(void *arg)
 {
 	const struct later *later = arg;
-	char path[256], target[256], command[768];
+	char command[768];
 	struct timespec delay = {0, 300 * 1000 * 1000};
 
 	nanosleep(&delay, NULL);
@@ -169,8 +169,6 @@ static void *deliver_later(void *arg)
 	}
 	if (system(command) != 0)
 		abort();
-	(void)path;
-	(void)target;
 	return NULL;
 }
 
