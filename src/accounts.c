@@ -28,7 +28,7 @@ static void lowercase(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-static bool parse_size(const char *text, unsigned long long *bytes)
+bool accounts_parse_size(const char *text, unsigned long long *bytes)
 {
 	char *end;
 	unsigned long long n;
@@ -108,6 +108,14 @@ static bool scheme_is_accepted(const char *password, bool allow_plaintext, char 
 	return allow_plaintext && strcasecmp(scheme, "PLAIN") == 0 && close[1] != '\0';
 }
 
+bool accounts_password_ok(const char *password, bool allow_plaintext)
+{
+	char scheme[32];
+
+	return scheme_is_accepted(password, allow_plaintext, scheme, sizeof(scheme)) &&
+	       find_control_character(password) < 0 && !strpbrk(password, " \t:");
+}
+
 static void parse_account(struct accounts *a, char *line, unsigned number, bool allow_plaintext,
 			  struct problems *problems)
 {
@@ -152,7 +160,8 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 			*extra++ = '\0';
 		if (*field == '\0')
 			continue;
-		if (strncmp(field, "quota=", 6) != 0 || !parse_size(field + 6, &account.quota)) {
+		if (strncmp(field, "quota=", 6) != 0 ||
+		    !accounts_parse_size(field + 6, &account.quota)) {
 			problem(problems,
 				"%s:%u: %s: unknown extra field \"%s\" (known: quota=SIZE, e.g. "
 				"quota=2G)",

@@ -61,5 +61,9 @@ int accounts_load(struct accounts *a, const char *path, bool allow_plaintext,
 		  struct problems *problems);
 int aliases_load(struct accounts *a, const char *path, struct problems *problems);
 void accounts_free(struct accounts *a);
+/* "2G", "500M", "1024" (bytes); false when it is not a size. */
+bool accounts_parse_size(const char *text, unsigned long long *bytes);
+/* A "{SCHEME}hash" the accounts file accepts. */
+bool accounts_password_ok(const char *password, bool allow_plaintext);
 
 #endif

@@ -6,6 +6,7 @@
  *	See dkim.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,45 @@ out:
 	BIO_free(bio);
 	EVP_PKEY_free(k);
 	return status;
+}
+
+bool dkim_valid_selector(const char *selector)
+{
+	size_t n = strlen(selector);
+
+	if (n == 0 || n > 63 || selector[0] == '-')
+		return false;
+	for (const char *p = selector; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+	}
+	return true;
+}
+
+void dkim_active_selector(const char *dir, const char *domain, const char *fallback, char *selector,
+			  size_t size)
+{
+	char path[PATH_MAX];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s/selector", dir, domain);
+	snprintf(selector, size, "%s", fallback);
+	if ((text = render_read_file(path, NULL)) == NULL)
+		return;
+	text[strcspn(text, " \t\r\n")] = '\0';
+	if (dkim_valid_selector(text))
+		snprintf(selector, size, "%s", text);
+	else
+		log_warn("%s: \"%s\" is not a selector; signing with %s", path, text, fallback);
+	free(text);
+}
+
+int dkim_set_selector(const char *dir, const char *domain, const char *selector)
+{
+	char path[PATH_MAX], line[80];
+	int n = snprintf(line, sizeof(line), "%s\n", selector);
+
+	snprintf(path, sizeof(path), "%s/%s/selector", dir, domain);
+	return render_write(path, line, (size_t)n, 0644, (uid_t)-1, (gid_t)-1);
 }

@@ -11,15 +11,26 @@
  *	DIR/DOMAIN/SELECTOR.private (mode 0600, owned by OpenDKIM's user) with
  *	the TXT record to publish beside it in SELECTOR.txt. An existing key is
  *	never replaced.
+ *
+ *	The selector a domain signs with is DIR/DOMAIN/selector when that file
+ *	exists ("mailinit dkim rotate" writes it), else the default
+ *	(DKIM_SELECTOR). Older keys stay beside it, published, until removed.
  */
 #ifndef MAILINIT_DKIM_H
 #define MAILINIT_DKIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 int dkim_ensure_key(const char *dir, const char *domain, const char *selector, uid_t uid, gid_t gid,
 		    char *key_path, size_t size);
 int dkim_public_record(const char *key_path, char *record, size_t size);
+void dkim_active_selector(const char *dir, const char *domain, const char *fallback, char *selector,
+			  size_t size);
+/* Record SELECTOR as the one DOMAIN signs with (atomically). */
+int dkim_set_selector(const char *dir, const char *domain, const char *selector);
+/* A selector, letters, digits and '-', at most 63 characters. */
+bool dkim_valid_selector(const char *selector);
 
 #endif

@@ -24,6 +24,40 @@ static int txt_file(const struct dirent *entry)
 	return len > 4 && strcmp(entry->d_name + len - 4, ".txt") == 0;
 }
 
+/* FNV-1a: the policy id changes exactly when the policy does. */
+static unsigned long long policy_id(const char *policy)
+{
+	unsigned long long hash = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)policy; *p; p++)
+		hash = (hash ^ *p) * 0x100000001b3ULL;
+	return hash;
+}
+
+/* TLS-RPT, and MTA-STS with the policy file it needs served over HTTPS. */
+static void print_tls_records(const struct settings *s, const char *domain)
+{
+	char policy[512];
+
+	snprintf(policy, sizeof(policy), "version: STSv1\nmode: testing\nmx: %s\nmax_age: 604800\n",
+		 settings_get(s, S_MAIL_HOSTNAME));
+	printf("_smtp._tls.%s.\tIN\tTXT\t\"v=TLSRPTv1; rua=mailto:%s\"\n", domain,
+	       settings_get(s, S_POSTMASTER_ADDRESS));
+	printf("_mta-sts.%s.\tIN\tTXT\t\"v=STSv1; id=%016llx\"\n", domain, policy_id(policy));
+	printf("; MTA-STS also needs this policy served at "
+	       "https://mta-sts.%s/.well-known/mta-sts.txt\n"
+	       "; (a web server with a valid certificate for mta-sts.%s; change \"mode: "
+	       "testing\" to\n"
+	       "; \"mode: enforce\" once the TLS reports are clean, and the id above with it):\n",
+	       domain, domain);
+	for (const char *line = policy; *line;) {
+		size_t len = strcspn(line, "\n");
+
+		printf(";   %.*s\n", (int)len, line);
+		line += len + 1;
+	}
+}
+
 int dns_print(const struct settings *s, const char *dkim_dir, const char *domain)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2];
@@ -59,5 +93,6 @@ int dns_print(const struct settings *s, const char *dkim_dir, const char *domain
 	free(entries);
 	printf("_dmarc.%s.\tIN\tTXT\t\"v=DMARC1; p=quarantine; rua=mailto:%s\"\n", domain,
 	       settings_get(s, S_POSTMASTER_ADDRESS));
+	print_tls_records(s, domain);
 	return 0;
 }

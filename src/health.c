@@ -27,6 +27,7 @@
 
 #include "buffer.h"
 #include "health.h"
+#include "json.h"
 
 #define EXPIRY_WARNING_DAYS 14
 
@@ -312,20 +313,6 @@ static void run_probe(const struct probe *p, SSL_CTX *ctx, long deadline, X509 *
 		snprintf(r->detail, sizeof(r->detail), "timed out");
 }
 
-static void json_string(struct buffer *b, const char *text)
-{
-	buffer_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buffer_printf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			buffer_printf(b, "\\u%04x", *p);
-		else
-			buffer_append(b, (const char *)p, 1);
-	}
-	buffer_puts(b, "\"");
-}
-
 static void report(struct buffer *out, bool json, const char *name, const char *where, bool ok,
 		   const char *status, const char *detail, long ms)
 {
@@ -335,12 +322,12 @@ static void report(struct buffer *out, bool json, const char *name, const char *
 		return;
 	}
 	buffer_printf(out, "%s{\"name\":", out->len > 1 ? "," : "");
-	json_string(out, name);
+	json_string(out, name, strlen(name));
 	buffer_puts(out, ",\"target\":");
-	json_string(out, where);
+	json_string(out, where, strlen(where));
 	buffer_printf(out, ",\"ok\":%s,\"status\":\"%s\",\"detail\":", ok ? "true" : "false",
 		      status);
-	json_string(out, detail);
+	json_string(out, detail, strlen(detail));
 	buffer_printf(out, ",\"ms\":%ld}", ms);
 }
 

@@ -9,11 +9,56 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "buffer.h"
+#include "json.h"
 #include "log.h"
 
 static enum log_level threshold = LOG_LEVEL_INFO;
+static bool json_lines;
+
+void log_set_json(bool json)
+{
+	json_lines = json;
+}
+
+bool log_is_json(void)
+{
+	return json_lines;
+}
+
+void log_json_time(char *out, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* {"time":...,"program":"mailinit","pid":N,"level":...,"message":...} */
+static void write_json(enum log_level level, const char *message, size_t len)
+{
+	static const char *const names[] = {"debug", "info", "warning", "error"};
+	struct buffer b = {0};
+	char time[40];
+
+	log_json_time(time, sizeof(time));
+	buffer_printf(&b,
+		      "{\"time\":\"%s\",\"program\":\"mailinit\",\"pid\":%d,\"level\":\"%s\","
+		      "\"message\":",
+		      time, (int)getpid(), names[level]);
+	json_string(&b, message, len);
+	buffer_puts(&b, "}\n");
+	if (write(STDERR_FILENO, b.data, b.len) < 0) {
+		/* nowhere left to say it */
+	}
+	buffer_free(&b);
+}
 
 void log_set_level(enum log_level level)
 {
@@ -41,12 +86,16 @@ static void log_write(enum log_level level, int errnum, const char *fmt, va_list
 
 	if (level < threshold)
 		return;
-	len = snprintf(line, sizeof(line), "mailinit: %s", prefix[level]);
+	len = json_lines ? 0 : snprintf(line, sizeof(line), "mailinit: %s", prefix[level]);
 	len += vsnprintf(line + len, sizeof(line) - (size_t)len, fmt, ap);
 	if (errnum != 0 && (size_t)len < sizeof(line))
 		len += snprintf(line + len, sizeof(line) - (size_t)len, ": %s", strerror(errnum));
 	if ((size_t)len >= sizeof(line) - 1)
 		len = (int)sizeof(line) - 2; /* truncated: keep the newline */
+	if (json_lines) {
+		write_json(level, line, (size_t)len);
+		return;
+	}
 	line[len++] = '\n';
 	/* One write per line; a short write to a full pipe is not retried. */
 	if (write(STDERR_FILENO, line, (size_t)len) < 0)

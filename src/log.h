@@ -11,15 +11,25 @@
  *	reader of the container log can grep "mailinit: error:". Each line is
  *	written with a single write(2) so lines from several processes sharing
  *	the container log do not interleave.
+ *
+ *	With log_set_json(true) (LOG_FORMAT=json) each line is instead one JSON
+ *	object: {"time":"2026-11-22T01:02:03.456Z","program":"mailinit",
+ *	"pid":1,"level":"info","message":"..."}; the syslog sink writes the
+ *	daemons' lines in the same shape.
  */
 #ifndef MAILINIT_LOG_H
 #define MAILINIT_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
 void log_set_level(enum log_level level);
+void log_set_json(bool json);
+bool log_is_json(void);
+/* "2026-11-22T01:02:03.456Z", the JSON lines' time, into out. */
+void log_json_time(char *out, size_t size);
 /* Parse "debug", "info", "warn" or "error"; false if it is none of them. */
 bool log_level_parse(const char *text, enum log_level *level);
 

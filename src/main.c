@@ -7,6 +7,9 @@
  *	mailinit check [--output DIR]
  *	mailinit health [--json]
  *	mailinit dns DOMAIN
+ *	mailinit reload
+ *	mailinit user|alias|domain|dkim ...    (admin.h)
+ *	mailinit import DIR
  *	mailinit help [settings [--markdown]]
  *	mailinit version
  *
@@ -16,6 +19,12 @@
  *	provision = false), then supervises the services until SIGTERM or
  *	SIGINT. The service file (docs/supervisor.md) is --config FILE, else
  *	$MAILINIT_CONF, else /usr/share/mailinit/mailinit.conf.
+ *
+ *	While it runs, a change in the configuration directory or in the
+ *	certificate's directory, or SIGHUP, re-runs provisioning into a staging
+ *	directory and, when that passes, reloads the services (reprovision()).
+ *	"reload" checks the configuration as "check" does and then sends PID 1
+ *	SIGHUP.
  *
  *	"check" runs every provisioning step into a scratch directory (or
  *	--output DIR, kept), starts nothing, and exits 0 or 78.
@@ -34,15 +43,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "caps.h"
 #include "dns.h"
 #include "health.h"
 #include "log.h"
+#include "proc.h"
 #include "provision.h"
 #include "services.h"
 #include "settings.h"
@@ -64,8 +77,20 @@ static void usage(FILE *out)
 	    "       mailinit check [--output DIR]    validate and render the configuration, start "
 	    "nothing\n"
 	    "       mailinit health [--json]         probe every listener: exit 0 healthy, 1 not\n"
-	    "       mailinit dns DOMAIN              the MX, SPF, DKIM and DMARC records to "
-	    "publish\n"
+	    "       mailinit dns DOMAIN              the DNS records to publish (MX, SPF, DKIM, "
+	    "DMARC, MTA-STS, TLS-RPT)\n"
+	    "       mailinit reload                  check the configuration, then make the "
+	    "server reload it\n"
+	    "       mailinit user add ADDRESS [--password-stdin] [--quota SIZE]\n"
+	    "       mailinit user passwd ADDRESS [--password-stdin]\n"
+	    "       mailinit user del ADDRESS | user list\n"
+	    "       mailinit alias add SOURCE TARGET... | alias del SOURCE [TARGET] | alias "
+	    "list\n"
+	    "       mailinit domain list\n"
+	    "       mailinit dkim show [DOMAIN] | dkim rotate DOMAIN | dkim remove DOMAIN "
+	    "SELECTOR\n"
+	    "       mailinit import DIR              accounts and aliases from "
+	    "docker-mailserver's files\n"
 	    "       mailinit help [settings [--markdown]]   this text, or every setting\n"
 	    "       mailinit version\n",
 	    out);
@@ -88,17 +113,18 @@ static struct provision_options default_options(void)
 	};
 }
 
-/* LOG_LEVEL before anything logs; settings_resolve checks it properly later. */
+/* LOG_LEVEL and LOG_FORMAT before anything logs; settings_resolve checks them later. */
 static void early_log_level(void)
 {
 	enum log_level level;
-	const char *text = getenv("LOG_LEVEL");
+	const char *text = getenv("LOG_LEVEL"), *format = getenv("LOG_FORMAT");
 
 	if (text && log_level_parse(text, &level))
 		log_set_level(level);
+	log_set_json(format && strcmp(format, "json") == 0);
 }
 
-/* The supervisor-only path (provision = false) reads its two variables itself. */
+/* The supervisor-only path (provision = false) reads its three variables itself. */
 static bool supervisor_environment(struct supervisor_config *config)
 {
 	struct settings s;
@@ -107,7 +133,7 @@ static bool supervisor_environment(struct supervisor_config *config)
 	settings_init(&s);
 	settings_read_environment(&s, environ, &problems);
 	for (int id = 0; id < SETTING_COUNT; id++) {
-		if (id != S_STOP_GRACE && id != S_LOG_LEVEL && s.value[id]) {
+		if (id != S_STOP_GRACE && id != S_LOG_LEVEL && id != S_LOG_FORMAT && s.value[id]) {
 			free(s.value[id]);
 			s.value[id] = NULL;
 		}
@@ -130,6 +156,10 @@ static bool supervisor_environment(struct supervisor_config *config)
 			problem(&problems, "LOG_LEVEL: \"%s\" is not one of debug|info|warn|error",
 				s.value[S_LOG_LEVEL]);
 	}
+	if (s.value[S_LOG_FORMAT] && strcmp(s.value[S_LOG_FORMAT], "plain") != 0 &&
+	    strcmp(s.value[S_LOG_FORMAT], "json") != 0)
+		problem(&problems, "LOG_FORMAT: \"%s\" is not one of plain|json",
+			s.value[S_LOG_FORMAT]);
 	settings_free(&s);
 	return problems.count == 0;
 }
@@ -181,14 +211,95 @@ static int provision_in_child(const struct provision_options *options)
 	return EX_SOFTWARE;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * The supervisor's reconfigure step: provisioning again in a child, staged
+ * in a scratch directory and verified there before the live files change.
+ */
+static pid_t reprovision(void *context)
+{
+	struct provision_options options = *(const struct provision_options *)context;
+	char staging[] = "/tmp/mailinit-reload.XXXXXX";
+	struct settings settings;
+	struct timespec began, done;
+	sigset_t none;
+	int status;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	/* PID 1 blocks and catches these for its signalfd; this child dies of SIGTERM. */
+	proc_reset_signals();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &began);
+	if (mkdtemp(staging) == NULL) {
+		log_error_sys("reload: cannot make a staging directory in /tmp");
+		_exit(EX_OSERR);
+	}
+	options.staging = staging;
+	status = provision(&options, environ, &settings);
+	settings_free(&settings);
+	nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	clock_gettime(CLOCK_MONOTONIC, &done);
+	if (status == 0)
+		log_info("reload: configuration rendered and verified in %ld ms",
+			 (long)((done.tv_sec - began.tv_sec) * 1000 +
+				(done.tv_nsec - began.tv_nsec) / 1000000));
+	fflush(stdout);
+	_exit(status);
+}
+
+static void add_watch(struct supervisor_config *config, const char *dir)
+{
+	size_t n = 0;
+
+	while (config->watch[n]) {
+		if (strcmp(config->watch[n], dir) == 0)
+			return;
+		n++;
+	}
+	if (n == WATCH_MAX) {
+		log_warn("cannot watch %s too: %d directories are watched already", dir, WATCH_MAX);
+		return;
+	}
+	config->watch[n] = strdup(dir);
+}
+
+/* The configuration directory, and the directories the certificate files are in. */
+static void watch_inputs(struct supervisor_config *config, const struct provision_options *options,
+			 const struct settings *settings)
+{
+	const enum setting_id files[] = {S_TLS_CERT_FILE, S_TLS_KEY_FILE};
+	char dir[PATH_MAX];
+
+	add_watch(config, options->config_dir);
+	if (settings_get(settings, S_CERT_PATH))
+		add_watch(config, settings_get(settings, S_CERT_PATH));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (settings_get(settings, files[i]) == NULL)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", settings_get(settings, files[i]));
+		add_watch(config, dirname(dir));
+	}
+}
+
 static int command_run(int argc, char **argv)
 {
 	const char *path = env_or("MAILINIT_CONF", MAILINIT_SHAREDIR "/mailinit.conf");
-	struct provision_options options = default_options();
+	static struct provision_options options; /* the reconfigure step's, for the run */
 	struct supervisor_config config;
 	struct settings settings;
 	int status;
 
+	options = default_options();
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			path = argv[++i];
@@ -217,7 +328,11 @@ static int command_run(int argc, char **argv)
 		config.stop_grace = (unsigned)settings_number(&settings, S_STOP_GRACE);
 		enum log_level level;
 		if (log_level_parse(settings_get(&settings, S_LOG_LEVEL), &level))
-			log_set_level(level); /* the file may set it too */
+			log_set_level(level); /* the file may set them too */
+		log_set_json(strcmp(settings_get(&settings, S_LOG_FORMAT), "json") == 0);
+		watch_inputs(&config, &options, &settings);
+		config.reconfigure = reprovision;
+		config.reconfigure_context = &options;
 		settings_free(&settings);
 		if ((status = caps_check_and_drop()) != 0) {
 			services_free(&config);
@@ -232,14 +347,6 @@ static int command_run(int argc, char **argv)
 	status = supervise_run(&config);
 	services_free(&config);
 	return status;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
 }
 
 static int command_check(int argc, char **argv)
@@ -304,6 +411,45 @@ static int command_health(int argc, char **argv)
 	return status;
 }
 
+static int command_reload(int argc, char **argv)
+{
+	int status;
+
+	(void)argv;
+	if (argc != 0) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	/* The same checks the server will make, with their messages here. */
+	char *check_argv[] = {NULL};
+	if ((status = command_check(0, check_argv)) != 0) {
+		log_error("reload: not asked for: the configuration has problems (above); the "
+			  "running server keeps its configuration");
+		return status;
+	}
+	if (!admin_signal_server()) {
+		log_error("reload: PID 1 is not mailinit (run this inside the mail container: "
+			  "podman exec NAME mailinit reload)");
+		return EX_UNAVAILABLE;
+	}
+	printf("reload asked for: the server re-renders its configuration and reloads (see its "
+	       "log)\n");
+	return 0;
+}
+
+static int command_admin(const char *command, int argc, char **argv)
+{
+	struct provision_options options = default_options();
+	struct settings settings;
+	int status;
+
+	early_log_level();
+	load_running_settings(&options, &settings);
+	status = admin_main(command, argc, argv, options.config_dir, &settings);
+	settings_free(&settings);
+	return status;
+}
+
 static int command_dns(int argc, char **argv)
 {
 	struct provision_options options = default_options();
@@ -336,6 +482,12 @@ int main(int argc, char **argv)
 		return command_health(argc - 2, argv + 2);
 	if (strcmp(command, "dns") == 0)
 		return command_dns(argc - 2, argv + 2);
+	if (strcmp(command, "reload") == 0)
+		return command_reload(argc - 2, argv + 2);
+	if (strcmp(command, "user") == 0 || strcmp(command, "alias") == 0 ||
+	    strcmp(command, "domain") == 0 || strcmp(command, "dkim") == 0 ||
+	    strcmp(command, "import") == 0)
+		return command_admin(command, argc - 2, argv + 2);
 	if (strcmp(command, "version") == 0) {
 		printf("mailinit %s\n", MAILINIT_VERSION);
 		return 0;

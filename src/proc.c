@@ -27,7 +27,7 @@
  * commands with it). The raw system call resets them; an all-zero kernel
  * sigaction is SIG_DFL with no flags whatever the architecture's layout.
  */
-static void reset_signal_dispositions(void)
+void proc_reset_signals(void)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	unsigned long kernel_dfl[4] = {0};
@@ -48,7 +48,7 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
 	int devnull, err;
 
 	setpgid(0, 0);
-	reset_signal_dispositions();
+	proc_reset_signals();
 	if (output_fd >= 0) {
 		dup2(output_fd, STDOUT_FILENO);
 		dup2(output_fd, STDERR_FILENO);

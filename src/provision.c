@@ -46,12 +46,14 @@ static const char intermediate_ciphers[] =
 
 struct context {
 	const struct provision_options *options;
+	const char *root; /* where render_all writes: options->root, or the staging root */
 	struct settings *settings;
 	struct accounts accounts;
 	char domains[DOMAINS_MAX][256];
 	size_t domain_count;
 	char cert[PATH_MAX], key[PATH_MAX];
 	char dkim_keys[DOMAINS_MAX][PATH_MAX];
+	char dkim_selectors[DOMAINS_MAX][64];
 	const char *var_name[VARS_MAX];
 	char *var_value[VARS_MAX];
 	size_t var_count;
@@ -167,7 +169,7 @@ static void collect_domains(struct context *c, struct problems *problems)
 static int find_certificate(struct context *c, struct problems *problems)
 {
 	const struct settings *s = c->settings;
-	const char *root = c->options->root;
+	const char *root = c->root;
 	char dir[PATH_MAX];
 
 	if (settings_get(s, S_CERT_PATH)) {
@@ -189,7 +191,10 @@ static int find_certificate(struct context *c, struct problems *problems)
 		goto check;
 	}
 	if (access(c->cert, R_OK) != 0 || access(c->key, R_OK) != 0) {
-		unsigned wait = c->options->check ? 0 : (unsigned)settings_number(s, S_CERT_WAIT);
+		/* A reload never waits: the running server keeps its certificate meanwhile. */
+		unsigned wait = c->options->check || c->options->staging
+				    ? 0
+				    : (unsigned)settings_number(s, S_CERT_WAIT);
 
 		if (tls_wait(c->cert, c->key, wait) != 0) {
 			log_error("%s and %s did not appear within CERT_WAIT=%u s (check the "
@@ -209,13 +214,15 @@ static int make_dkim_keys(struct context *c)
 	char dir[PATH_MAX];
 
 	if (c->options->check)
-		snprintf(dir, sizeof(dir), "%s/etc/mailinit/dkim", c->options->root);
+		snprintf(dir, sizeof(dir), "%s/etc/mailinit/dkim", c->root);
 	else
 		snprintf(dir, sizeof(dir), "%s/dkim", c->options->config_dir);
 	for (size_t i = 0; i < c->domain_count; i++) {
-		if (dkim_ensure_key(dir, c->domains[i], settings_get(c->settings, S_DKIM_SELECTOR),
-				    c->opendkim_uid, c->opendkim_gid, c->dkim_keys[i],
-				    sizeof(c->dkim_keys[i])) != 0)
+		/* "mailinit dkim rotate" names the domain's selector; else DKIM_SELECTOR. */
+		dkim_active_selector(dir, c->domains[i], settings_get(c->settings, S_DKIM_SELECTOR),
+				     c->dkim_selectors[i], sizeof(c->dkim_selectors[i]));
+		if (dkim_ensure_key(dir, c->domains[i], c->dkim_selectors[i], c->opendkim_uid,
+				    c->opendkim_gid, c->dkim_keys[i], sizeof(c->dkim_keys[i])) != 0)
 			return -1;
 	}
 	return 0;
@@ -241,7 +248,7 @@ static int render_template_with(struct context *c, const char *name, const char 
 	int status = -1;
 
 	snprintf(template_path, sizeof(template_path), "%s/%s", c->options->templates_dir, name);
-	snprintf(out_path, sizeof(out_path), "%s%s", c->options->root, target);
+	snprintf(out_path, sizeof(out_path), "%s%s", c->root, target);
 	if ((text = render_read_file(template_path, NULL)) == NULL) {
 		log_error_sys("cannot read template %s", template_path);
 		return -1;
@@ -263,7 +270,7 @@ static int write_file(struct context *c, const char *target, const struct buffer
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s%s", c->options->root, target);
+	snprintf(path, sizeof(path), "%s%s", c->root, target);
 	return render_write(path, b->data ? b->data : "", b->len, mode, 0, gid);
 }
 
@@ -379,7 +386,7 @@ static int build_hash_maps(struct context *c)
 	static const char *const maps[] = {"vmailbox", "virtual", "sender-logins"};
 	char config[PATH_MAX], map[PATH_MAX + 32];
 
-	snprintf(config, sizeof(config), "%s/etc/postfix", c->options->root);
+	snprintf(config, sizeof(config), "%s/etc/postfix", c->root);
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		char *argv[] = {"postmap", "-c", config, map, NULL};
 		struct buffer out = {0};
@@ -446,12 +453,13 @@ static int render_maps(struct context *c)
 static int render_dkim_tables(struct context *c)
 {
 	struct buffer keys = {0}, signing = {0}, trusted = {0};
-	const char *selector = settings_get(c->settings, S_DKIM_SELECTOR);
 	char words[64][256];
 	size_t n;
 	int status;
 
 	for (size_t i = 0; i < c->domain_count; i++) {
+		const char *selector = c->dkim_selectors[i];
+
 		buffer_printf(&keys, "%s._domainkey.%s %s:%s:%s\n", selector, c->domains[i],
 			      c->domains[i], selector, c->dkim_keys[i]);
 		buffer_printf(&signing, "*@%s %s._domainkey.%s\n", c->domains[i], selector,
@@ -490,7 +498,7 @@ static void set_template_vars(struct context *c)
 	}
 	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
 	buffer_free(&domains);
-	set_var(c, "ROOT", "%s", c->options->root);
+	set_var(c, "ROOT", "%s", c->root);
 	set_var(c, "MAP_TYPE", "%s", maps_are_hashed(c) ? "hash" : "texthash");
 	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
 		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
@@ -520,7 +528,7 @@ static int render_all(struct context *c)
 	static const char *const dirs[] = {"/etc/postfix", "/etc/dovecot/sieve", "/etc/opendkim"};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(dir, sizeof(dir), "%s%s", c->options->root, dirs[i]);
+		snprintf(dir, sizeof(dir), "%s%s", c->root, dirs[i]);
 		if (render_mkdirs(dir, 0755, (uid_t)-1, (gid_t)-1) != 0)
 			return -1;
 	}
@@ -550,16 +558,16 @@ static void verify_all(struct context *c, struct problems *problems)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/etc/postfix", c->options->root);
+	snprintf(path, sizeof(path), "%s/etc/postfix", c->root);
 	verify_postfix(path, problems);
-	snprintf(path, sizeof(path), "%s/etc/dovecot/dovecot.conf", c->options->root);
+	snprintf(path, sizeof(path), "%s/etc/dovecot/dovecot.conf", c->root);
 	verify_dovecot(path, problems);
 	if (settings_bool(c->settings, S_ENABLE_DKIM)) {
-		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->options->root);
+		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->root);
 		verify_opendkim(path, problems);
 	}
 	if (settings_bool(c->settings, S_ENABLE_SIEVE)) {
-		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve/before.sieve", c->options->root);
+		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve/before.sieve", c->root);
 		verify_sieve(path, problems);
 	}
 }
@@ -609,11 +617,11 @@ static void skip_postfix_check_when_queue_exists(const struct context *c)
 	int fd;
 
 	for (size_t i = 0; i < sizeof(queue) / sizeof(queue[0]); i++) {
-		snprintf(path, sizeof(path), "%s/var/spool/postfix/%s", c->options->root, queue[i]);
+		snprintf(path, sizeof(path), "%s/var/spool/postfix/%s", c->root, queue[i]);
 		if (access(path, F_OK) != 0)
 			return;
 	}
-	snprintf(path, sizeof(path), "%s/var/spool/postfix/quick-start", c->options->root);
+	snprintf(path, sizeof(path), "%s/var/spool/postfix/quick-start", c->root);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
 		close(fd);
 }
@@ -628,7 +636,7 @@ static int make_postfix_private_dir(const struct context *c)
 	struct passwd *pw = getpwnam("postfix");
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/var/spool/postfix/private", c->options->root);
+	snprintf(path, sizeof(path), "%s/var/spool/postfix/private", c->root);
 	if (access(path, F_OK) == 0 || pw == NULL)
 		return 0;
 	return render_mkdirs(path, 0700, pw->pw_uid, 0);
@@ -671,6 +679,7 @@ int provision(const struct provision_options *options, char *const *env, struct 
 		return EX_OSERR;
 	}
 	c->options = options;
+	c->root = options->staging ? options->staging : options->root;
 	c->settings = settings;
 	settings_init(settings);
 	settings->hostname_of_container = options->container_hostname;
@@ -683,7 +692,7 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	snprintf(path, sizeof(path), "%s/accounts", options->config_dir);
 	accounts_load(&c->accounts, path, settings_bool(settings, S_ALLOW_PLAINTEXT_PASSWORDS),
 		      &problems);
-	if (settings_ok && c->accounts.account_count == 0 && !options->check &&
+	if (settings_ok && c->accounts.account_count == 0 && !options->check && !options->staging &&
 	    settings_get(settings, S_DEMO_ACCOUNT)) {
 		if (make_demo_account(settings_get(settings, S_DEMO_ACCOUNT), path) != 0)
 			goto os_error;
@@ -710,6 +719,12 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	verify_all(c, &problems);
 	if (problems.count)
 		goto config_error;
+	if (options->staging) {
+		/* Verified: now the same inputs, from memory, into the running system. */
+		c->root = options->root;
+		if (render_all(c) != 0)
+			goto os_error;
+	}
 	if (!options->check) {
 		skip_postfix_check_when_queue_exists(c);
 		if (make_postfix_private_dir(c) != 0)
@@ -725,8 +740,9 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	return status;
 
 config_error:
-	log_error("%u problem%s in the configuration: nothing was started", problems.count,
-		  problems.count == 1 ? "" : "s");
+	log_error("%u problem%s in the configuration: %s", problems.count,
+		  problems.count == 1 ? "" : "s",
+		  options->staging ? "nothing was changed" : "nothing was started");
 config_error_counted:
 	status = finish(c, EX_CONFIG);
 	free(c);

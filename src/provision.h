@@ -17,6 +17,12 @@
  *	unless checking, create missing Maildirs and fix the owners under
  *	/var/mail.
  *
+ *	A reload sets STAGING, an empty scratch directory: everything is
+ *	rendered and verified there first, and only then rendered again, from
+ *	the same inputs already in memory, into ROOT. A refused reload changes
+ *	nothing the running daemons read. It never waits for a certificate
+ *	and never makes the demo account.
+ *
  * DIAGNOSTICS
  *	Every problem one line, all at once; then 78 (configuration), 75 (the
  *	certificate did not appear within CERT_WAIT) or 71 (the system).
@@ -32,6 +38,7 @@ struct provision_options {
 	const char *config_dir;         /* inputs: mailinit.conf, accounts, aliases, overrides */
 	const char *templates_dir;      /* templates/ as installed */
 	const char *root;               /* where to render: "" for the system */
+	const char *staging;            /* reload: render and verify here first, then root */
 	const char *mail_dir;           /* /var/mail */
 	bool check;                     /* mailinit check: no waiting, no Maildirs, no chown */
 	const char *container_hostname; /* tests: instead of gethostname() */

@@ -81,6 +81,28 @@ static int validate_limit(cfg_t *cfg, cfg_opt_t *opt)
 	return validate_range(cfg, opt, 1, RESTART_LIMIT_MAX);
 }
 
+static int validate_watch(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned size = cfg_opt_size(opt);
+
+	if (size > WATCH_MAX) {
+		cfg_error(cfg, "watch: %u directories is more than the %d allowed", size,
+			  WATCH_MAX);
+		return -1;
+	}
+	if (size > 0 && cfg_opt_getnstr(opt, size - 1)[0] != '/') {
+		cfg_error(cfg, "watch: \"%s\" is not an absolute path",
+			  cfg_opt_getnstr(opt, size - 1));
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_delay(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return validate_range(cfg, opt, 0, 60000);
+}
+
 static int validate_service(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
@@ -122,10 +144,17 @@ static cfg_opt_t service_opts[] = {
 };
 
 static cfg_opt_t supervisor_opts[] = {
-    CFG_BOOL("provision", cfg_true, CFGF_NONE),  CFG_STR("syslog_socket", NULL, CFGF_NODEFAULT),
-    CFG_INT("stop_grace", 8, CFGF_NONE),         CFG_INT("restart_delay", 1, CFGF_NONE),
-    CFG_INT("restart_delay_max", 30, CFGF_NONE), CFG_INT("restart_limit", 5, CFGF_NONE),
-    CFG_INT("restart_window", 60, CFGF_NONE),    CFG_END(),
+    CFG_BOOL("provision", cfg_true, CFGF_NONE),
+    CFG_STR("syslog_socket", NULL, CFGF_NODEFAULT),
+    CFG_INT("stop_grace", 8, CFGF_NONE),
+    CFG_INT("restart_delay", 1, CFGF_NONE),
+    CFG_INT("restart_delay_max", 30, CFGF_NONE),
+    CFG_INT("restart_limit", 5, CFGF_NONE),
+    CFG_INT("restart_window", 60, CFGF_NONE),
+    CFG_STR_LIST("watch", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("reconfigure_command", NULL, CFGF_NODEFAULT),
+    CFG_INT("reconfigure_delay", 250, CFGF_NONE),
+    CFG_END(),
 };
 
 static cfg_opt_t top_opts[] = {
@@ -151,6 +180,9 @@ static cfg_t *config_new(void)
 	cfg_set_validate_func(cfg, "supervisor|restart_delay_max", validate_seconds);
 	cfg_set_validate_func(cfg, "supervisor|restart_limit", validate_limit);
 	cfg_set_validate_func(cfg, "supervisor|restart_window", validate_window);
+	cfg_set_validate_func(cfg, "supervisor|watch", validate_watch);
+	cfg_set_validate_func(cfg, "supervisor|reconfigure_command", validate_argv);
+	cfg_set_validate_func(cfg, "supervisor|reconfigure_delay", validate_delay);
 	return cfg;
 }
 
@@ -221,6 +253,12 @@ static int config_copy(cfg_t *cfg, const char *where, struct supervisor_config *
 	config->restart.max = (unsigned)cfg_getint(sup, "restart_delay_max");
 	config->restart.limit = (unsigned)cfg_getint(sup, "restart_limit");
 	config->restart.window = (unsigned)cfg_getint(sup, "restart_window");
+	config->reconfigure_delay = (unsigned)cfg_getint(sup, "reconfigure_delay");
+	if (copy_argv(sup, "watch", config->watch) != 0 ||
+	    copy_argv(sup, "reconfigure_command", config->reconfigure_argv) != 0) {
+		log_error_sys("%s: cannot store the supervisor section", where);
+		return -1;
+	}
 	for (unsigned i = 0; i < count; i++) {
 		config->count = i + 1;
 		if (copy_service(cfg_getnsec(cfg, "service", i), &config->services[i]) != 0) {
@@ -287,6 +325,10 @@ void services_free(struct supervisor_config *config)
 			free(*arg);
 		free(spec->pidfile);
 	}
+	for (char **arg = config->watch; *arg; arg++)
+		free(*arg);
+	for (char **arg = config->reconfigure_argv; *arg; arg++)
+		free(*arg);
 	free(config->syslog_socket);
 	memset(config, 0, sizeof(*config));
 }

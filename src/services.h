@@ -24,6 +24,9 @@
  *	        restart_delay_max = 30
  *	        restart_limit = 5         failures inside restart_window: give up
  *	        restart_window = 60
+ *	        watch = {"/etc/app"}      directories whose changes mean reconfigure
+ *	        reconfigure_command = {"/usr/bin/app-render"}
+ *	        reconfigure_delay = 250   ms of quiet after a change before it runs
  *	    }
  *	    service NAME {
  *	        command = {"/usr/sbin/daemon", "-f"}
@@ -43,12 +46,14 @@
 #define MAILINIT_SERVICES_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "backoff.h"
 
 #define SERVICES_MAX     16
 #define SERVICE_NAME_MAX 32
 #define SERVICE_ARGV_MAX 32
+#define WATCH_MAX        8
 
 struct service_spec {
 	char name[SERVICE_NAME_MAX];
@@ -67,6 +72,19 @@ struct supervisor_config {
 	char *syslog_socket; /* NULL, or where to serve a /dev/log */
 	unsigned stop_grace; /* seconds */
 	struct restart_policy restart;
+	/*
+	 * Live reload: a change in a watched directory (after reconfigure_delay
+	 * ms of quiet) or SIGHUP starts the reconfigure step, a child process;
+	 * when it exits 0 every service reloads, otherwise nothing does and the
+	 * running configuration keeps serving. The step is reconfigure(context)
+	 * (set by main.c: provisioning) or else reconfigure_argv; with neither,
+	 * SIGHUP reloads the services at once.
+	 */
+	char *watch[WATCH_MAX + 1]; /* NULL-terminated */
+	char *reconfigure_argv[SERVICE_ARGV_MAX + 1];
+	pid_t (*reconfigure)(void *context); /* the child's pid, or -errno */
+	void *reconfigure_context;
+	unsigned reconfigure_delay; /* ms */
 };
 
 int services_load(const char *path, struct supervisor_config *config);

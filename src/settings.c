@@ -88,6 +88,10 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 		      .help = "seconds from SIGTERM to SIGKILL of what is left"},
     [S_LOG_LEVEL] = {"LOG_LEVEL", KIND_CHOICE, "info", .choices = "debug|info|warn|error",
 		     .help = "mailinit's own log detail"},
+    [S_LOG_FORMAT] = {"LOG_FORMAT", KIND_CHOICE, "plain", .choices = "plain|json",
+		      .help = "the container log: \"program[pid]: text\" lines, or one JSON "
+			      "object per line (time, program, pid, level, message) for log "
+			      "shippers"},
 };
 
 void settings_init(struct settings *s)

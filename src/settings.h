@@ -66,6 +66,7 @@ enum setting_id {
 	S_DEMO_ACCOUNT,
 	S_STOP_GRACE,
 	S_LOG_LEVEL,
+	S_LOG_FORMAT,
 	SETTING_COUNT
 };
 

@@ -29,6 +29,7 @@
 #include "signals.h"
 #include "supervise.h"
 #include "syslog_sink.h"
+#include "watch.h"
 
 #define HELPERS_MAX  8    /* reload commands running at once */
 #define KILL_WAIT_MS 2000 /* after SIGKILL, how long to wait for the reaping */
@@ -57,6 +58,11 @@ struct supervisor {
 	pid_t self;
 	int signal_fd;
 	int syslog_fd; /* -1: no syslog sink */
+	int watch_fd;  /* -1: nothing watched */
+	/* Live reload: due at reconfigure_at (0: not due); one run at a time. */
+	int64_t reconfigure_at, reconfigure_first;
+	pid_t reconfigure_pid;
+	bool reconfigure_again; /* asked for while one was running */
 	bool shutting_down;
 	bool killed;      /* SIGKILL was needed */
 	int stop_signal;  /* the signal that asked for the stop, 0 for a failure */
@@ -65,6 +71,7 @@ struct supervisor {
 };
 
 static void apply(struct supervisor *sv, struct service *svc, enum svc_event event);
+static void service_reload(struct supervisor *sv, struct service *svc);
 
 static int64_t now_ms(void)
 {
@@ -265,6 +272,71 @@ static void helper_exited(struct helper *helper, int status)
 	helper->pid = 0;
 }
 
+static bool can_reconfigure(const struct supervisor *sv)
+{
+	return sv->config->reconfigure || sv->config->reconfigure_argv[0];
+}
+
+/*
+ * A change was seen or asked for: reconfigure after delay_ms of quiet, so a
+ * burst of writes (an editor, certbot's four files) makes one reload; but
+ * no later than four delays after the first change of the burst.
+ */
+static void schedule_reconfigure(struct supervisor *sv, unsigned delay_ms)
+{
+	int64_t now = now_ms();
+
+	if (sv->reconfigure_pid > 0) {
+		sv->reconfigure_again = true;
+		return;
+	}
+	if (sv->reconfigure_at == 0)
+		sv->reconfigure_first = now;
+	sv->reconfigure_at = now + delay_ms;
+	if (sv->reconfigure_at > sv->reconfigure_first + 4 * (int64_t)delay_ms)
+		sv->reconfigure_at = sv->reconfigure_first + 4 * (int64_t)delay_ms;
+}
+
+static void start_reconfigure(struct supervisor *sv)
+{
+	const struct supervisor_config *config = sv->config;
+	pid_t pid = config->reconfigure ? config->reconfigure(config->reconfigure_context)
+					: proc_spawn(config->reconfigure_argv);
+
+	sv->reconfigure_at = 0;
+	if (pid < 0) {
+		log_error("reload: cannot start the reconfiguration: %s; the running "
+			  "configuration keeps serving",
+			  strerror((int)-pid));
+		return;
+	}
+	log_info("reload: reconfiguring (pid %d)", (int)pid);
+	sv->reconfigure_pid = pid;
+}
+
+static void reconfigure_exited(struct supervisor *sv, int status)
+{
+	char how[96];
+
+	sv->reconfigure_pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		log_info("reload: configuration verified and in place; reloading the services");
+		for (size_t i = 0; i < sv->count; i++) {
+			if (sv->services[i].state == SVC_RUNNING)
+				service_reload(sv, &sv->services[i]);
+		}
+	} else {
+		proc_describe_status(status, how, sizeof(how));
+		log_error("reload: the new configuration was refused (reconfiguration %s); the "
+			  "running configuration keeps serving: fix what is reported above",
+			  how);
+	}
+	if (sv->reconfigure_again) {
+		sv->reconfigure_again = false;
+		schedule_reconfigure(sv, sv->config->reconfigure_delay);
+	}
+}
+
 /* Collect every child that has exited: services, reload commands, orphans. */
 static void reap_children(struct supervisor *sv)
 {
@@ -272,8 +344,10 @@ static void reap_children(struct supervisor *sv)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		bool known = false;
+		bool known = pid == sv->reconfigure_pid;
 
+		if (known)
+			reconfigure_exited(sv, status);
 		for (size_t i = 0; i < sv->count && !known; i++) {
 			if (sv->services[i].pid == pid) {
 				service_exited(sv, &sv->services[i], status);
@@ -335,6 +409,11 @@ static void handle_signal(struct supervisor *sv, int sig)
 	}
 	if (sv->shutting_down)
 		return;
+	if (sig == SIGHUP && can_reconfigure(sv)) {
+		log_info("received SIGHUP: reconfiguring, then reloading the services");
+		schedule_reconfigure(sv, 0);
+		return;
+	}
 	for (size_t i = 0; i < sv->count; i++) {
 		struct service *svc = &sv->services[i];
 		pid_t target;
@@ -419,6 +498,9 @@ static void handle_deadlines(struct supervisor *sv)
 		sv->deadline = now + KILL_WAIT_MS;
 		return;
 	}
+	if (!sv->shutting_down && sv->reconfigure_at != 0 && now >= sv->reconfigure_at &&
+	    sv->reconfigure_pid == 0)
+		start_reconfigure(sv);
 	for (size_t i = 0; i < sv->count && !sv->shutting_down; i++) {
 		struct service *svc = &sv->services[i];
 
@@ -436,6 +518,8 @@ static int poll_timeout(const struct supervisor *sv)
 	if (sv->shutting_down) {
 		next = sv->deadline;
 	} else {
+		if (sv->reconfigure_at != 0 && sv->reconfigure_pid == 0)
+			next = sv->reconfigure_at;
 		for (size_t i = 0; i < sv->count; i++) {
 			if (sv->services[i].state == SVC_BACKOFF &&
 			    sv->services[i].restart_at < next)
@@ -449,13 +533,14 @@ static int poll_timeout(const struct supervisor *sv)
 
 static void wait_for_events(struct supervisor *sv)
 {
-	struct pollfd fds[2 + SERVICES_MAX];
-	struct service *owner[2 + SERVICES_MAX];
+	struct pollfd fds[3 + SERVICES_MAX];
+	struct service *owner[3 + SERVICES_MAX];
 	nfds_t n = 0, first_target;
 
 	fds[n++] = (struct pollfd){.fd = sv->signal_fd, .events = POLLIN};
 	/* fd -1 is ignored by poll: no sink, no event. */
 	fds[n++] = (struct pollfd){.fd = sv->syslog_fd, .events = POLLIN};
+	fds[n++] = (struct pollfd){.fd = sv->watch_fd, .events = POLLIN};
 	first_target = n;
 	for (size_t i = 0; i < sv->count; i++) {
 		if (sv->services[i].target_fd >= 0) {
@@ -471,6 +556,11 @@ static void wait_for_events(struct supervisor *sv)
 	}
 	if (fds[1].revents & POLLIN)
 		syslog_sink_drain(sv->syslog_fd);
+	if ((fds[2].revents & POLLIN) && watch_drain(sv->watch_fd) && !sv->shutting_down) {
+		if (sv->reconfigure_at == 0 && sv->reconfigure_pid == 0)
+			log_info("reload: change seen in a watched directory");
+		schedule_reconfigure(sv, sv->config->reconfigure_delay);
+	}
 	if (fds[0].revents & POLLIN)
 		read_signals(sv);
 	for (nfds_t i = first_target; i < n; i++) {
@@ -502,6 +592,14 @@ static int setup(struct supervisor *sv)
 	if (sv->config->syslog_socket &&
 	    (sv->syslog_fd = syslog_sink_open(sv->config->syslog_socket)) < 0)
 		return -1;
+	if (sv->config->watch[0] && can_reconfigure(sv)) {
+		size_t n = 0;
+
+		while (sv->config->watch[n])
+			n++;
+		if ((sv->watch_fd = watch_open(sv->config->watch, n)) < 0)
+			return -1;
+	}
 	if (sv->self != 1) {
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
 			log_error_sys("cannot become a child subreaper");
@@ -516,8 +614,11 @@ static int setup(struct supervisor *sv)
 
 int supervise_run(const struct supervisor_config *config)
 {
-	struct supervisor sv = {
-	    .config = config, .count = config->count, .self = getpid(), .syslog_fd = -1};
+	struct supervisor sv = {.config = config,
+				.count = config->count,
+				.self = getpid(),
+				.syslog_fd = -1,
+				.watch_fd = -1};
 
 	for (size_t i = 0; i < sv.count; i++)
 		sv.services[i] = (struct service){
@@ -535,6 +636,8 @@ int supervise_run(const struct supervisor_config *config)
 		wait_for_events(&sv);
 	}
 	close(sv.signal_fd);
+	if (sv.watch_fd >= 0)
+		close(sv.watch_fd);
 	if (sv.syslog_fd >= 0) {
 		syslog_sink_drain(sv.syslog_fd); /* the last words of the stopped daemons */
 		close(sv.syslog_fd);

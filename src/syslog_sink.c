@@ -3,7 +3,8 @@
  *	syslog_sink - a /dev/log that writes to stdout
  *
  * DESCRIPTION
- *	See syslog_sink.h. No allocation: one stack buffer per datagram.
+ *	See syslog_sink.h. Plain lines need no allocation (one stack buffer
+ *	per datagram); a JSON line is built in a buffer freed at once.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -15,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "buffer.h"
+#include "json.h"
 #include "log.h"
 #include "syslog_sink.h"
 
@@ -78,12 +81,86 @@ size_t syslog_format(const char *datagram, size_t len, char *line, size_t size)
 	return n;
 }
 
+void syslog_format_json(const char *datagram, size_t len, const char *time, struct buffer *out)
+{
+	static const char *const severities[] = {"emerg",   "alert",  "crit", "error",
+						 "warning", "notice", "info", "debug"};
+	static const char *const facilities[] = {"kern", "user",   "mail",     "daemon",
+						 "auth", "syslog", "lpr",      "news",
+						 "uucp", "cron",   "authpriv", "ftp"};
+	const char *p = datagram, *end = datagram + len;
+	unsigned priority = 13; /* user.notice, syslog(3)'s default */
+	const char *tag, *tag_end, *message;
+	long pid = -1;
+
+	if (p < end && *p == '<') {
+		unsigned value = 0;
+		const char *q = p + 1;
+
+		while (q < end && q - p < 5 && *q >= '0' && *q <= '9')
+			value = value * 10 + (unsigned)(*q++ - '0');
+		if (q < end && *q == '>' && q > p + 1) {
+			priority = value;
+			p = q + 1;
+		}
+	}
+	if (is_timestamp(p, (size_t)(end - p)))
+		p += 16;
+	while (end > p && (end[-1] == '\n' || end[-1] == '\0'))
+		end--;
+	/* "TAG[PID]: message" or "TAG: message"; else all of it is the message. */
+	tag = p;
+	tag_end = p;
+	while (tag_end < end && *tag_end != ':' && *tag_end != '[' && *tag_end != ' ')
+		tag_end++;
+	message = tag_end;
+	if (tag_end < end && *tag_end == '[') {
+		const char *q = tag_end + 1;
+
+		pid = 0;
+		while (q < end && *q >= '0' && *q <= '9' && pid < 1000000000)
+			pid = pid * 10 + (*q++ - '0');
+		message = q < end && *q == ']' ? q + 1 : tag_end;
+	}
+	if (message < end && *message == ':' && tag_end > tag) {
+		message++;
+		if (message < end && *message == ' ')
+			message++;
+	} else {
+		tag_end = tag;
+		message = p;
+		pid = -1;
+	}
+	buffer_printf(out, "{\"time\":\"%s\",\"program\":", time);
+	json_string(out, tag, (size_t)(tag_end - tag));
+	if (pid >= 0)
+		buffer_printf(out, ",\"pid\":%ld", pid);
+	buffer_printf(out, ",\"level\":\"%s\"", severities[priority & 7]);
+	if ((priority >> 3) < sizeof(facilities) / sizeof(facilities[0]))
+		buffer_printf(out, ",\"facility\":\"%s\"", facilities[priority >> 3]);
+	buffer_puts(out, ",\"message\":");
+	json_string(out, message, (size_t)(end - message));
+	buffer_puts(out, "}\n");
+}
+
 void syslog_sink_drain(int fd)
 {
 	char datagram[DATAGRAM_MAX], line[DATAGRAM_MAX + 2];
 	ssize_t got;
 
 	while ((got = recv(fd, datagram, sizeof(datagram), 0)) >= 0) {
+		if (log_is_json()) {
+			struct buffer json = {0};
+			char time[40];
+
+			log_json_time(time, sizeof(time));
+			syslog_format_json(datagram, (size_t)got, time, &json);
+			ssize_t written = write(STDOUT_FILENO, json.data, json.len);
+			buffer_free(&json);
+			if (written < 0)
+				return;
+			continue;
+		}
 		size_t n = syslog_format(datagram, (size_t)got, line, sizeof(line));
 
 		if (n > 1 && write(STDOUT_FILENO, line, n) < 0)

@@ -14,6 +14,11 @@
  *	The "<PRI>" and the RFC 3164 time stamp are dropped (the container
  *	runtime stamps lines); control characters become spaces, so one
  *	datagram is always exactly one line.
+ *
+ *	When the log is JSON (log_is_json()), each message is instead one
+ *	object: {"time":...,"program":"opendkim","pid":42,"level":"info",
+ *	"facility":"mail","message":"..."}; level and facility come from the
+ *	"<PRI>", time is when mailinit received it.
  */
 #ifndef MAILINIT_SYSLOG_SINK_H
 #define MAILINIT_SYSLOG_SINK_H
@@ -23,5 +28,7 @@
 int syslog_sink_open(const char *path);
 void syslog_sink_drain(int fd);
 size_t syslog_format(const char *datagram, size_t len, char *line, size_t size);
+struct buffer;
+void syslog_format_json(const char *datagram, size_t len, const char *time, struct buffer *out);
 
 #endif

@@ -342,11 +342,11 @@ def test_expert_override_files_are_verified_too(check):
     assert f"!include {check.config_dir}/dovecot.conf" in good.file("/etc/dovecot/dovecot.conf")
 
 
-def test_logs_go_to_the_container_log(check):
+def test_logs_go_to_mailinit_s_syslog_sink(check):
+    """Postfix and Dovecot log through /dev/log, so every line gets one format (LOG_FORMAT)."""
     result = check(OK)
-    assert "maillog_file = /dev/stdout" in result.file("/etc/postfix/main.cf")
-    assert "postlog   unix-dgram" in result.file("/etc/postfix/master.cf")
-    assert "log_path = /dev/stderr" in result.file("/etc/dovecot/dovecot.conf")
+    assert "maillog_file" not in result.file("/etc/postfix/main.cf")
+    assert "log_path = syslog" in result.file("/etc/dovecot/dovecot.conf")
 
 
 def test_check_says_what_it_would_start(check):
