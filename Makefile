@@ -129,6 +129,7 @@ bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
 	bench/owner-walk.sh $(BUILD)
 	bench/maps.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/startup.sh
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/reload.sh
 
 $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
 	@echo "  LD      $@"

@@ -679,11 +679,11 @@ static void new_selector(const struct admin *a, const char *domain, char *select
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d", &tm);
 	snprintf(selector, size, "s%s", date);
-	for (char suffix = 'a'; suffix <= 'z'; suffix++) {
+	for (int suffix = 'a'; suffix <= 'z'; suffix++) {
 		snprintf(key, sizeof(key), "%s/%s/%s.private", a->dkim_dir, domain, selector);
 		if (access(key, F_OK) != 0)
 			return;
-		snprintf(selector, size, "s%s%c", date, suffix);
+		snprintf(selector, size, "s%s%c", date, (char)suffix);
 	}
 }
 

@@ -57,7 +57,9 @@ int caps_check_and_drop(void)
 		if (!is_needed(cap) && cap != CAP_SETPCAP && CAP_IS_SUPPORTED(cap))
 			cap_drop_bound(cap);
 	}
-	if (CAP_IS_SUPPORTED(CAP_SETPCAP) && cap_drop_bound(CAP_SETPCAP) != 0)
+	/* Not in the bounding set (--cap-drop ALL): nothing to drop, nothing to say. */
+	if (CAP_IS_SUPPORTED(CAP_SETPCAP) && cap_get_bound(CAP_SETPCAP) == 1 &&
+	    cap_drop_bound(CAP_SETPCAP) != 0)
 		log_warn("cannot drop CAP_SETPCAP from the bounding set");
 	return 0;
 }

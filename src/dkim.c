@@ -110,7 +110,7 @@ void dkim_active_selector(const char *dir, const char *domain, const char *fallb
 	snprintf(selector, size, "%s", fallback);
 	if ((text = render_read_file(path, NULL)) == NULL)
 		return;
-	text[strcspn(text, " \t\r\n")] = '\0';
+	text[strcspn(text, "\r\n")] = '\0';
 	if (dkim_valid_selector(text))
 		snprintf(selector, size, "%s", text);
 	else

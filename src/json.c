@@ -54,6 +54,9 @@ void json_string(struct buffer *b, const char *text, size_t len)
 			p++;
 		} else if (*p == '"' || *p == '\\') {
 			buffer_printf(b, "\\%c", *p++);
+		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
+			buffer_printf(b, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+			p++;
 		} else if (*p < 0x20 || *p == 0x7f) {
 			buffer_printf(b, "\\u%04x", *p++);
 		} else {

@@ -24,74 +24,95 @@
 #define NUMBER(lo, hi) .min = (lo), .max = (hi)
 
 const struct setting_def setting_defs[SETTING_COUNT] = {
-    [S_MAIL_DOMAIN] = {"MAIL_DOMAIN", KIND_DOMAIN, NULL, .help = "primary mail domain (required)"},
+    [S_MAIL_DOMAIN] = {"MAIL_DOMAIN", KIND_DOMAIN, NULL, .help = "primary mail domain (required)",
+		       .example = "example.com"},
     [S_MAIL_DOMAINS] = {"MAIL_DOMAINS", KIND_DOMAIN_LIST, "",
-			.help = "further mail domains, separated by blanks or commas"},
+			.help = "further mail domains, separated by blanks or commas",
+			.example = "example.org example.net"},
     [S_MAIL_HOSTNAME] = {"MAIL_HOSTNAME", KIND_DOMAIN, NULL,
 			 .help = "the server's name: HELO, banner, certificate; must differ from "
 				 "every mail domain. Default: the container's FQDN if it is one "
-				 "and no mail domain, else mail.$MAIL_DOMAIN"},
+				 "and no mail domain, else mail.$MAIL_DOMAIN",
+			 .example = "mail.example.com"},
     [S_POSTMASTER_ADDRESS] = {"POSTMASTER_ADDRESS", KIND_ADDRESS, NULL,
 			      .help = "where mail to postmaster@ and bounces go. Default: "
-				      "postmaster@$MAIL_DOMAIN"},
+				      "postmaster@$MAIL_DOMAIN",
+			      .example = "admin@example.com"},
     [S_CERT_PATH] = {"CERT_PATH", KIND_PATH, NULL,
-		     .help = "directory with fullchain.pem and privkey.pem (certbot's live/NAME)"},
+		     .help = "directory with fullchain.pem and privkey.pem (certbot's live/NAME)",
+		     .example = "/etc/letsencrypt/live/mail.example.com"},
     [S_TLS_CERT_FILE] = {"TLS_CERT_FILE", KIND_PATH, NULL,
-			 .help =
-			     "certificate chain file, instead of CERT_PATH (with TLS_KEY_FILE)"},
+			 .help = "certificate chain file, instead of CERT_PATH (with TLS_KEY_FILE)",
+			 .example = "/certs/tls.crt"},
     [S_TLS_KEY_FILE] = {"TLS_KEY_FILE", KIND_PATH, NULL,
-			.help = "private key file, with TLS_CERT_FILE"},
+			.help = "private key file, with TLS_CERT_FILE",
+			.example = "/certs/tls.key"},
     [S_CERT_WAIT] = {"CERT_WAIT", KIND_NUMBER, "300", NUMBER(0, 86400),
-		     .help =
-			 "seconds to wait for a configured certificate to appear, then exit 75"},
+		     .help = "seconds to wait for a configured certificate to appear, then exit 75",
+		     .example = "600"},
     [S_TLS_SELF_SIGNED] = {"TLS_SELF_SIGNED", KIND_BOOL, NULL,
 			   .help = "generate and keep a self-signed certificate in "
 				   "/etc/mailinit/tls/. Default: yes when no certificate is "
-				   "configured"},
+				   "configured",
+			   .example = "no"},
     [S_TLS_LEVEL] = {"TLS_LEVEL", KIND_CHOICE, "intermediate", .choices = "intermediate|modern",
-		     .help = "Mozilla's TLS profile: intermediate (TLS 1.2+) or modern (TLS 1.3)"},
+		     .help = "Mozilla's TLS profile: intermediate (TLS 1.2+) or modern (TLS 1.3)",
+		     .example = "modern"},
     [S_TLS_HOSTNAME_CHECK] = {"TLS_HOSTNAME_CHECK", KIND_CHOICE, "warn", .choices = "warn|refuse",
 			      .help = "a certificate that does not cover MAIL_HOSTNAME: warn, or "
-				      "refuse to start"},
+				      "refuse to start",
+			      .example = "refuse"},
     [S_TRUSTED_NETWORKS] = {"TRUSTED_NETWORKS", KIND_NETWORK_LIST, "",
 			    .help = "networks that may relay without authentication (added to "
-				    "mynetworks), e.g. 192.0.2.0/24"},
+				    "mynetworks), e.g. 192.0.2.0/24",
+			    .example = "10.0.0.0/8 [2001:db8::]/32"},
     [S_RELAYHOST] = {"RELAYHOST", KIND_RELAYHOST, NULL,
-		     .help = "outbound smarthost: host, host:port or [host]:port"},
+		     .help = "outbound smarthost: host, host:port or [host]:port",
+		     .example = "[smtp.example.net]:587"},
     [S_RELAYHOST_USERNAME] = {"RELAYHOST_USERNAME", KIND_WORD, NULL,
-			      .help = "SASL user name for RELAYHOST"},
+			      .help = "SASL user name for RELAYHOST", .example = "relay-user"},
     [S_RELAYHOST_PASSWORD] = {"RELAYHOST_PASSWORD", KIND_SECRET, NULL,
 			      .help =
-				  "SASL password for RELAYHOST (better: RELAYHOST_PASSWORD_FILE)"},
+				  "SASL password for RELAYHOST (better: RELAYHOST_PASSWORD_FILE)",
+			      .example = "(use RELAYHOST_PASSWORD_FILE=/run/secrets/relay)"},
     [S_MESSAGE_SIZE_LIMIT] = {"MESSAGE_SIZE_LIMIT", KIND_NUMBER, "26214400",
-			      NUMBER(1024, 2147483647), .help = "largest message accepted, bytes"},
+			      NUMBER(1024, 2147483647), .help = "largest message accepted, bytes",
+			      .example = "52428800"},
     [S_VMAIL_UID] = {"VMAIL_UID", KIND_NUMBER, "5000", NUMBER(1, 2147483647),
-		     .help = "owner of /var/mail"},
+		     .help = "owner of /var/mail", .example = "1000"},
     [S_VMAIL_GID] = {"VMAIL_GID", KIND_NUMBER, "5000", NUMBER(1, 2147483647),
-		     .help = "group of /var/mail"},
-    [S_ENABLE_IMAP] = {"ENABLE_IMAP", KIND_BOOL, "yes", .help = "IMAP on 143 and 993"},
-    [S_ENABLE_POP3] = {"ENABLE_POP3", KIND_BOOL, "yes", .help = "POP3 on 110 and 995"},
+		     .help = "group of /var/mail", .example = "1000"},
+    [S_ENABLE_IMAP] = {"ENABLE_IMAP", KIND_BOOL, "yes", .help = "IMAP on 143 and 993",
+		       .example = "no"},
+    [S_ENABLE_POP3] = {"ENABLE_POP3", KIND_BOOL, "yes", .help = "POP3 on 110 and 995",
+		       .example = "no"},
     [S_ENABLE_DKIM] = {"ENABLE_DKIM", KIND_BOOL, "yes",
-		       .help = "sign outgoing mail with OpenDKIM, verify incoming"},
+		       .help = "sign outgoing mail with OpenDKIM, verify incoming",
+		       .example = "no"},
     [S_ENABLE_SIEVE] = {"ENABLE_SIEVE", KIND_BOOL, "yes",
-			.help = "Sieve filtering at delivery (X-Spam-Flag: YES goes to Junk)"},
+			.help = "Sieve filtering at delivery (X-Spam-Flag: YES goes to Junk)",
+			.example = "no"},
     [S_ENABLE_MANAGESIEVE] = {"ENABLE_MANAGESIEVE", KIND_BOOL, "no",
-			      .help = "ManageSieve on 4190 (needs ENABLE_SIEVE)"},
-    [S_DKIM_SELECTOR] = {"DKIM_SELECTOR", KIND_LABELS, "mail", .help = "DKIM selector of new keys"},
+			      .help = "ManageSieve on 4190 (needs ENABLE_SIEVE)", .example = "yes"},
+    [S_DKIM_SELECTOR] = {"DKIM_SELECTOR", KIND_LABELS, "mail", .help = "DKIM selector of new keys",
+			 .example = "mx2026"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
-				     .help = "accept {PLAIN} passwords in the accounts file"},
+				     .help = "accept {PLAIN} passwords in the accounts file",
+				     .example = "yes"},
     [S_DEMO_ACCOUNT] = {"DEMO_ACCOUNT", KIND_ADDRESS, NULL,
 			.help =
 			    "when the accounts file is empty, create this account with a "
-			    "generated password, printed once (make run uses demo@example.test)"},
+			    "generated password, printed once (make run uses demo@example.test)",
+			.example = "demo@example.com"},
     [S_STOP_GRACE] = {"STOP_GRACE", KIND_NUMBER, "8", NUMBER(0, 3600),
-		      .help = "seconds from SIGTERM to SIGKILL of what is left"},
+		      .help = "seconds from SIGTERM to SIGKILL of what is left", .example = "25"},
     [S_LOG_LEVEL] = {"LOG_LEVEL", KIND_CHOICE, "info", .choices = "debug|info|warn|error",
-		     .help = "mailinit's own log detail"},
+		     .help = "mailinit's own log detail", .example = "debug"},
     [S_LOG_FORMAT] = {"LOG_FORMAT", KIND_CHOICE, "plain", .choices = "plain|json",
 		      .help = "the container log: \"program[pid]: text\" lines, or one JSON "
 			      "object per line (time, program, pid, level, message) for log "
-			      "shippers"},
+			      "shippers",
+		      .example = "json"},
 };
 
 void settings_init(struct settings *s)
@@ -625,19 +646,23 @@ unsigned long settings_number(const struct settings *s, enum setting_id id)
 void settings_print_table(bool markdown)
 {
 	if (markdown)
-		printf("| variable | default | meaning |\n|---|---|---|\n");
+		printf("| variable | default | meaning | example |\n|---|---|---|---|\n");
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
 		const struct setting_def *def = &setting_defs[i];
 		const char *fallback = def->fallback ? def->fallback : "";
 		char range[64] = "";
+		/* An example that is a note, "(use ...)", is not code. */
+		bool quote_example = def->example && def->example[0] != '(';
 
 		if (def->kind == KIND_NUMBER)
 			snprintf(range, sizeof(range), " (%lu to %lu)", def->min, def->max);
 		else if (def->kind == KIND_CHOICE)
 			snprintf(range, sizeof(range), " (%s)", def->choices);
 		if (markdown)
-			printf("| `%s` | %s%s%s | %s%s |\n", def->name, *fallback ? "`" : "—",
-			       fallback, *fallback ? "`" : "", def->help, range);
+			printf("| `%s` | %s%s%s | %s%s | %s%s%s |\n", def->name,
+			       *fallback ? "`" : "—", fallback, *fallback ? "`" : "", def->help,
+			       range, quote_example ? "`" : "", def->example ? def->example : "—",
+			       quote_example ? "`" : "");
 		else
 			printf("%-26s %-14s %s%s\n", def->name, *fallback ? fallback : "-",
 			       def->help, range);

@@ -92,6 +92,7 @@ struct setting_def {
 	unsigned long min, max;
 	const char *choices; /* KIND_CHOICE: "a|b|c" */
 	const char *help;
+	const char *example; /* a value as an operator would set it, for the docs */
 };
 
 extern const struct setting_def setting_defs[SETTING_COUNT];

@@ -19,5 +19,6 @@ int main(void)
 	failed += run_accounts_tests();
 	failed += run_dkim_tests();
 	failed += run_syslog_tests();
+	failed += run_watch_tests();
 	return failed == 0 ? 0 : 1;
 }

@@ -47,10 +47,39 @@ static void a_key_is_made_once_with_its_dns_record(void **state)
 	assert_int_equal(system(command), 0);
 }
 
+static void the_active_selector_is_the_file_else_the_default(void **state)
+{
+	char dir[] = "/tmp/mailinit-dkim.XXXXXX", path[128], selector[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dkim_active_selector(dir, "example.com", "mail", selector, sizeof(selector));
+	assert_string_equal(selector, "mail");
+	snprintf(path, sizeof(path), "%s/example.com", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(dkim_set_selector(dir, "example.com", "s20261122"), 0);
+	dkim_active_selector(dir, "example.com", "mail", selector, sizeof(selector));
+	assert_string_equal(selector, "s20261122");
+	/* A file that is not a selector is not used (and cannot inject into KeyTable). */
+	assert_int_equal(dkim_set_selector(dir, "example.com", "bad selector:x"), 0);
+	dkim_active_selector(dir, "example.com", "mail", selector, sizeof(selector));
+	assert_string_equal(selector, "mail");
+	assert_true(dkim_valid_selector("s2026-a"));
+	assert_false(dkim_valid_selector("-x"));
+	assert_false(dkim_valid_selector("a.b"));
+	assert_false(dkim_valid_selector(""));
+	snprintf(path, sizeof(path), "%s/example.com/selector", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/example.com", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int run_dkim_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_key_is_made_once_with_its_dns_record),
+	    cmocka_unit_test(the_active_selector_is_the_file_else_the_default),
 	};
 	return cmocka_run_group_tests_name("dkim", tests, NULL, NULL);
 }

@@ -24,5 +24,6 @@ int run_settings_tests(void);
 int run_accounts_tests(void);
 int run_dkim_tests(void);
 int run_syslog_tests(void);
+int run_watch_tests(void);
 
 #endif
