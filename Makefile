@@ -23,6 +23,8 @@ SRCS       := $(wildcard src/*.c)
 LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
 
 
 ENGINE     ?= podman
@@ -36,7 +38,7 @@ BUILD_FLAGS := $(if $(filter podman,$(notdir $(ENGINE))),--pull=never --format d
 SOURCES    := Containerfile Makefile $(wildcard src/* configs/* templates/*/*)
 
 .PHONY: all image run test host-test unit init-test provision-test container-test docs docs-check \
-        asan valgrind lint format format-check bench install clean help
+        asan valgrind fuzz fuzz-build fuzz-run lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit
 
@@ -106,6 +108,36 @@ docs-check: $(BUILD)/mailinit
 asan:
 	$(MAKE) BUILD=build-asan OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' host-test
 
+## fuzz: every libFuzzer target FUZZ_SECONDS (60) from its seeds, after its regressions
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang-14 \
+		OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+		fuzz-run
+
+fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD)
+	@mkdir -p $(BUILD)/fuzz
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -Isrc -Wno-missing-prototypes -fsanitize=fuzzer $(LDFLAGS) -o $@ \
+		$< tests/fuzz/common.c $(LIB_OBJS) $(PKG_LIBS)
+
+# A crash stops the run (its input is left in $(BUILD)/fuzz/crash-*); tests/fuzz/regressions
+# holds every input that once crashed, run first.
+fuzz-run: fuzz-build
+	set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+		if [ -d tests/fuzz/regressions/$$t ]; then \
+			$(BUILD)/fuzz/$$t -close_fd_mask=3 tests/fuzz/regressions/$$t/*; fi; \
+		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-close_fd_mask=3 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
+			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
+			grep -E '^(stat::number_of_executed_runs|stat::new_units_added|==|SUMMARY|INFO: Running|Done)' || true; \
+		test -z "$$(ls $(BUILD)/fuzz/crash-$$t-* 2>/dev/null)" || \
+			{ echo "$$t crashed: $$(ls $(BUILD)/fuzz/crash-$$t-*)"; exit 1; }; \
+	done
+
 ## valgrind: the unit tests under memcheck, any error fails
 valgrind: $(BUILD)/unit-tests
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
@@ -141,7 +173,7 @@ install: $(BUILD)/mailinit
 	for f in templates/*/*; do install -D -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$f; done
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /make /'

@@ -51,7 +51,7 @@ for i in $(seq 1 "$runs"); do
 	start=$(date +%s%N)
 	echo "bench-pw-$i" | "$engine" exec -i "$name" mailinit user add "bench$i@example.test" \
 		--password-stdin >/dev/null
-	until grep -q "^bench$i@example.test:" "/proc/$pid/root/etc/dovecot/users"; do sleep 0.005; done
+	until grep -q "^bench$i@example.test:" "/proc/$pid/root/run/mailinit/etc/dovecot/users"; do sleep 0.005; done
 	ms=$(python3 - "$i" "$start" <<'PY'
 import imaplib, ssl, sys, time
 i, start = sys.argv[1], int(sys.argv[2])

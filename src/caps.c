@@ -28,6 +28,25 @@ static bool is_needed(cap_value_t cap)
 	return false;
 }
 
+/* PID 1 itself: the runtime's defaults (NET_RAW, MKNOD, SETFCAP ...) go from its own sets too. */
+static int keep_only_needed(void)
+{
+	cap_t caps = cap_init();
+	int status = 0;
+
+	if (caps == NULL ||
+	    cap_set_flag(caps, CAP_PERMITTED, (int)(sizeof(needed) / sizeof(needed[0])), needed,
+			 CAP_SET) != 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, (int)(sizeof(needed) / sizeof(needed[0])), needed,
+			 CAP_SET) != 0 ||
+	    cap_set_proc(caps) != 0) {
+		log_error_sys("cannot drop the capabilities mailinit does not need");
+		status = EX_OSERR;
+	}
+	cap_free(caps);
+	return status;
+}
+
 int caps_check_and_drop(void)
 {
 	cap_t now = cap_get_proc();
@@ -61,5 +80,5 @@ int caps_check_and_drop(void)
 	if (CAP_IS_SUPPORTED(CAP_SETPCAP) && cap_get_bound(CAP_SETPCAP) == 1 &&
 	    cap_drop_bound(CAP_SETPCAP) != 0)
 		log_warn("cannot drop CAP_SETPCAP from the bounding set");
-	return 0;
+	return keep_only_needed();
 }

@@ -286,6 +286,30 @@ static bool speak(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **pe
 	return false;
 }
 
+bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
+{
+	static const struct {
+		const char *name;
+		enum protocol protocol;
+	} names[] = {{"smtp", SMTP},   {"lmtp", LMTP}, {"imap", IMAP},    {"pop3", POP3},
+		     {"sieve", SIEVE}, {"auth", AUTH}, {"milter", MILTER}};
+	struct conn c = {.fd = fd};
+	struct result r = {0};
+	struct probe p = {.name = protocol, .where = "fd"};
+	bool ok;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(names[i].name, protocol) == 0) {
+			p.protocol = names[i].protocol;
+			ok = speak(&c, &p, NULL, NULL, &r);
+			snprintf(detail, size, "%s", r.detail);
+			return ok;
+		}
+	}
+	snprintf(detail, size, "unknown protocol %s", protocol);
+	return false;
+}
+
 static void run_probe(const struct probe *p, SSL_CTX *ctx, long deadline, X509 **peer,
 		      struct result *r)
 {

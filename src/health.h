@@ -21,11 +21,15 @@
 #define MAILINIT_HEALTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "settings.h"
 
 #define HEALTH_BUDGET_MS 5000
 
 int health_run(const struct settings *settings, bool json);
+/* One exchange without TLS over a connected FD ("smtp", "lmtp", "imap", "pop3", "sieve",
+   "auth", "milter"): what health_run does per listener; for tests and fuzzing. */
+bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size);
 
 #endif

@@ -78,7 +78,8 @@ bool log_level_parse(const char *text, enum log_level *level)
 	return false;
 }
 
-static void log_write(enum log_level level, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void log_write(enum log_level level, int errnum,
+							    const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = {"debug: ", "", "warning: ", "error: "};
 	char line[2048];

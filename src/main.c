@@ -31,7 +31,9 @@
  *
  *	For tests and unusual layouts: MAILINIT_CONFIG_DIR (default
  *	/etc/mailinit), MAILINIT_TEMPLATES (default
- *	/usr/share/mailinit/templates), MAILINIT_MAIL_DIR (default /var/mail).
+ *	/usr/share/mailinit/templates), MAILINIT_MAIL_DIR (default /var/mail),
+ *	MAILINIT_ROOT (where the daemons' configuration is rendered, default
+ *	"": /etc itself; the image sets /run/mailinit and links /etc to it).
  *
  * DIAGNOSTICS
  *	Exit status: docs/exit-codes.md.
@@ -108,7 +110,9 @@ static struct provision_options default_options(void)
 	return (struct provision_options){
 	    .config_dir = env_or("MAILINIT_CONFIG_DIR", "/etc/mailinit"),
 	    .templates_dir = env_or("MAILINIT_TEMPLATES", MAILINIT_SHAREDIR "/templates"),
-	    .root = "",
+	    /* The image renders into /run (MAILINIT_ROOT=/run/mailinit): fresh at every
+	       start, and the root file system can be read-only. */
+	    .root = env_or("MAILINIT_ROOT", ""),
 	    .mail_dir = env_or("MAILINIT_MAIL_DIR", "/var/mail"),
 	};
 }

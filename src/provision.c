@@ -61,7 +61,8 @@ struct context {
 	gid_t opendkim_gid, dovecot_gid;
 };
 
-static void set_var(struct context *c, const char *name, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_var(struct context *c, const char *name,
+							  const char *fmt, ...)
 {
 	va_list ap, copy;
 
@@ -607,7 +608,7 @@ static int make_demo_account(const char *address, const char *accounts_path)
  * configuration was just verified and mailinit owns the rest. A queue that
  * lacks any of its directories still gets the full check, which creates them.
  */
-static void skip_postfix_check_when_queue_exists(const struct context *c)
+static void skip_postfix_check_when_queue_exists(void)
 {
 	/* Every directory "postfix check" would create (post-install create-missing). */
 	static const char *const queue[] = {"active",  "bounce", "corrupt",  "defer",    "deferred",
@@ -617,11 +618,11 @@ static void skip_postfix_check_when_queue_exists(const struct context *c)
 	int fd;
 
 	for (size_t i = 0; i < sizeof(queue) / sizeof(queue[0]); i++) {
-		snprintf(path, sizeof(path), "%s/var/spool/postfix/%s", c->root, queue[i]);
+		snprintf(path, sizeof(path), "/var/spool/postfix/%s", queue[i]);
 		if (access(path, F_OK) != 0)
 			return;
 	}
-	snprintf(path, sizeof(path), "%s/var/spool/postfix/quick-start", c->root);
+	snprintf(path, sizeof(path), "/var/spool/postfix/quick-start");
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
 		close(fd);
 }
@@ -630,16 +631,24 @@ static void skip_postfix_check_when_queue_exists(const struct context *c)
  * Dovecot puts its LMTP and auth sockets in Postfix's private/ directory and
  * starts alongside Postfix; on an empty queue volume Postfix creates that
  * directory only during its own start-up check. Make it first, as Postfix does.
+ * The same for the daemons' state directories under the render root (in the
+ * image: /run/mailinit, a fresh tmpfs), which their packages made in /var/lib.
  */
-static int make_postfix_private_dir(const struct context *c)
+static int make_daemon_dirs(const struct context *c)
 {
 	struct passwd *pw = getpwnam("postfix");
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/var/spool/postfix/private", c->root);
-	if (access(path, F_OK) == 0 || pw == NULL)
-		return 0;
-	return render_mkdirs(path, 0700, pw->pw_uid, 0);
+	if (pw == NULL)
+		return 0; /* no Postfix here: a test machine */
+	snprintf(path, sizeof(path), "/var/spool/postfix/private");
+	if (access(path, F_OK) != 0 && render_mkdirs(path, 0700, pw->pw_uid, 0) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/var/lib/postfix", c->root);
+	if (access(path, F_OK) != 0 && render_mkdirs(path, 0755, pw->pw_uid, pw->pw_gid) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/var/lib/dovecot", c->root);
+	return render_mkdirs(path, 0755, 0, 0);
 }
 
 static void find_daemon_ids(struct context *c)
@@ -726,8 +735,8 @@ int provision(const struct provision_options *options, char *const *env, struct 
 			goto os_error;
 	}
 	if (!options->check) {
-		skip_postfix_check_when_queue_exists(c);
-		if (make_postfix_private_dir(c) != 0)
+		skip_postfix_check_when_queue_exists();
+		if (make_daemon_dirs(c) != 0)
 			goto os_error;
 	}
 	if (!options->check &&

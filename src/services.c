@@ -19,7 +19,8 @@
 #include "services.h"
 #include "signals.h"
 
-static void config_error(cfg_t *cfg, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void config_error(cfg_t *cfg, const char *fmt,
+							       va_list ap)
 {
 	char message[1024];
 

@@ -183,7 +183,8 @@ static int remember_origin(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static void file_error(cfg_t *cfg, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void file_error(cfg_t *cfg, const char *fmt,
+							     va_list ap)
 {
 	char message[512];
 

@@ -80,11 +80,11 @@ class Container:
 
 @pytest.fixture
 def start(image, tmp_path):
-    """start(env=..., accounts=..., aliases=..., volumes=..., wait=True) -> Container."""
+    """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True)."""
     made = []
 
     def _start(env=None, accounts=None, aliases=None, volumes=(), wait=True, hostname=None,
-               name=None):
+               name=None, options=()):
         name = name or f"mailinit-test-{uuid.uuid4().hex[:8]}"
         config_dir = tmp_path / name
         config_dir.mkdir()
@@ -100,6 +100,7 @@ def start(image, tmp_path):
             argv += ["-p", f"127.0.0.1:{outside}:{inside}"]
         for volume in volumes:
             argv += ["-v", volume]
+        argv += list(options)
         for key, value in {"MAIL_DOMAIN": "example.test", **(env or {})}.items():
             argv += ["-e", f"{key}={value}"]
         engine(*argv, image)

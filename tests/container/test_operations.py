@@ -147,7 +147,7 @@ def test_aliases_change_live(start):
 
 def test_a_broken_change_is_refused_and_the_running_config_keeps_serving(start):
     c = start(accounts=USERS)
-    vmailbox = c.exec("cat", "/etc/postfix/vmailbox").stdout
+    vmailbox = c.exec("cat", "/run/mailinit/etc/postfix/vmailbox").stdout
     with open(c.config_dir / "accounts", "a") as f:
         f.write("broken-line-without-password\n")
     deadline = time.monotonic() + 10
@@ -155,7 +155,7 @@ def test_a_broken_change_is_refused_and_the_running_config_keeps_serving(start):
         assert time.monotonic() < deadline, c.logs()
         time.sleep(0.1)
     assert "accounts:2: expected user@domain:{SCHEME}hash" in c.logs()
-    assert c.exec("cat", "/etc/postfix/vmailbox").stdout == vmailbox
+    assert c.exec("cat", "/run/mailinit/etc/postfix/vmailbox").stdout == vmailbox
     assert imap_login(c.port[993], "alice@example.test", USERS["alice@example.test"])
     assert c.healthy()
     # mailinit reload says the same, and asks for nothing.

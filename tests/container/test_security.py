@@ -4,6 +4,7 @@ import imaplib
 import poplib
 import smtplib
 import subprocess
+import time
 
 import pytest
 
@@ -104,3 +105,113 @@ def test_only_tls_12_and_13_on_every_tls_port(server, name, starttls):
     assert handshake(port, "tls1_2", starttls), "TLS 1.2 refused"
     assert not handshake(port, "tls1_1", starttls), "TLS 1.1 accepted"
     assert not handshake(port, "tls1", starttls), "TLS 1.0 accepted"
+
+
+# The capabilities the provisioning issue promised: PID 1 keeps exactly the eight that Postfix
+# and Dovecot need in its bounding set (CHOWN, DAC_OVERRIDE, FOWNER, KILL, SETGID, SETUID,
+# NET_BIND_SERVICE, SYS_CHROOT); no process in the container has any other.
+NEEDED = (1 << 0 | 1 << 1 | 1 << 3 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 10 | 1 << 18)
+
+
+def processes(c):
+    """comm, uid, CapEff and CapBnd of every process in the container."""
+    script = ("for p in /proc/[0-9]*; do printf '%s %s %s %s\\n' \"$(cat $p/comm)\" "
+              "\"$(awk '/^Uid/ {print $2}' $p/status)\" "
+              "\"$(awk '/^CapEff/ {print $2}' $p/status)\" "
+              "\"$(awk '/^CapBnd/ {print $2}' $p/status)\"; done 2>/dev/null")
+    rows = []
+    for line in c.exec("sh", "-c", script).stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            rows.append((parts[0], int(parts[1]), int(parts[2], 16), int(parts[3], 16)))
+    return rows
+
+
+def test_capabilities_of_pid_1_and_every_daemon(server):
+    rows = processes(server)
+    pid1 = [r for r in rows if r[0] == "mailinit"]
+    assert len(pid1) == 1 and pid1[0][2] == NEEDED and pid1[0][3] == NEEDED, pid1
+    daemons = {comm for comm, *_ in rows}
+    assert {"mailinit", "master", "dovecot", "opendkim", "qmgr", "pickup"} <= daemons, daemons
+    for comm, uid, effective, bounding in rows:
+        if comm in ("sh", "awk", "cat"):
+            continue  # this probe itself: podman exec gives it the runtime's set
+        assert bounding & ~NEEDED == 0, (comm, hex(bounding))
+        assert effective & ~NEEDED == 0, (comm, hex(effective))
+        if uid != 0:  # smtpd, qmgr, imap-login, opendkim...: no capability at all
+            assert effective == 0, (comm, uid, hex(effective))
+    unprivileged = {comm for comm, uid, *_ in rows if uid != 0}
+    assert {"qmgr", "pickup", "opendkim", "anvil"} <= unprivileged, unprivileged
+
+
+def test_keys_and_password_maps_have_the_right_owner_and_mode(server):
+    def stat(path):
+        return server.exec("stat", "-c", "%U:%G %a", path).stdout.strip()
+
+    assert stat("/etc/mailinit/dkim/example.test/mail.private") == "opendkim:opendkim 600"
+    assert stat("/etc/mailinit/tls/key.pem").endswith(" 600")
+    assert stat("/run/mailinit/etc/dovecot/users") == "root:dovecot 640"
+    assert stat("/run/mailinit/etc/postfix/sasl_passwd") == "root:root 600"
+
+
+def test_no_password_or_key_in_the_log(server):
+    logs = server.logs()
+    accounts = server.exec("cat", "/etc/mailinit/accounts").stdout
+    for line in accounts.splitlines():
+        if ":" in line and not line.startswith("#"):
+            assert line.split(":")[1] not in logs  # the hash
+    assert USERS["alice@example.test"] not in logs
+    assert "PRIVATE KEY" not in logs
+    key = server.exec("cat", "/etc/mailinit/tls/key.pem").stdout.splitlines()[1]
+    assert key not in logs
+
+
+def test_read_only_root_with_only_the_needed_capabilities(start, tmp_path):
+    """--read-only (tmpfs /run and /tmp) and --cap-drop ALL plus the eight: mail flows."""
+    from clients import message, send_25, wait_for_subject
+    mail, queue = tmp_path / "ro-mail", tmp_path / "ro-queue"
+    mail.mkdir()
+    queue.mkdir()
+    c = start(accounts=USERS, volumes=[f"{mail}:/var/mail", f"{queue}:/var/spool/postfix"],
+              options=["--read-only", "--tmpfs", "/run", "--tmpfs", "/tmp", "--cap-drop", "ALL",
+                       "--cap-add", "CHOWN,DAC_OVERRIDE,FOWNER,SETUID,SETGID,NET_BIND_SERVICE,"
+                       "KILL,SYS_CHROOT"])
+    assert c.exec("touch", "/etc/x", check=False).returncode != 0  # it is read-only
+    subject, body, data = message("x@example.net", "alice@example.test")
+    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject) == body
+    # A reload works there too: it renders under /run and stages in /tmp.
+    out = c.exec("mailinit", "alias", "add", "ro@example.test", "alice@example.test")
+    assert out.returncode == 0
+    deadline = time.monotonic() + 10
+    while "ro@example.test" not in c.exec("cat", "/run/mailinit/etc/postfix/virtual").stdout:
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.1)
+
+
+# testssl 3.0 cannot speak ManageSieve's STARTTLS: 4190's TLS versions are checked above.
+TESTSSL_PORTS = [(25, "smtp"), (587, "smtp"), (465, None), (143, "imap"), (993, None),
+                 (110, "pop3"), (995, None)]
+WEAK = {"SSLv2", "SSLv3", "TLS1", "TLS1_1", "cipherlist_NULL", "cipherlist_aNULL",
+        "cipherlist_EXPORT", "cipherlist_LOW", "cipherlist_3DES_IDEA", "cipherlist_AVERAGE"}
+
+
+@pytest.mark.parametrize("port, starttls", TESTSSL_PORTS)
+def test_testssl_finds_no_weak_protocol_or_cipher(server, tmp_path, port, starttls):
+    """Debian's testssl, protocols (-p) and cipher categories (-s), on every TLS port."""
+    import json
+    out = tmp_path / "testssl.json"
+    argv = ["testssl", "--quiet", "--color", "0", "--warnings", "off", "-p", "-s",
+            "--jsonfile", str(out)]
+    if starttls:
+        argv += ["--starttls", starttls]
+    subprocess.run(argv + [f"127.0.0.1:{server.port[port]}"], capture_output=True, timeout=300)
+    findings = {f["id"]: f for f in json.loads(out.read_text())}
+    assert WEAK <= findings.keys(), sorted(findings)  # it looked at each of them
+    for weak in WEAK:
+        assert findings[weak]["finding"].startswith("not offered"), findings[weak]
+    assert findings["TLS1_2"]["finding"].startswith("offered"), findings["TLS1_2"]
+    assert findings["TLS1_3"]["finding"].startswith("offered"), findings["TLS1_3"]
+    bad = [f for f in findings.values() if f["severity"] in ("MEDIUM", "HIGH", "CRITICAL")]
+    assert bad == [], bad

@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,21 @@ static int drop_as_root(char *msg, size_t size)
 	capture_end(msg, size);
 	if (status != 0)
 		return status;
-	return bounding_set() == NEEDED_MASK ? 0 : 100;
+	if (bounding_set() != NEEDED_MASK)
+		return 100;
+	/* mailinit's own sets too: nothing beyond the eight. */
+	cap_t caps = cap_get_proc();
+	cap_flag_value_t on;
+	int extra = 0;
+	for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		bool needed = (NEEDED_MASK >> cap) & 1;
+		cap_get_flag(caps, cap, CAP_PERMITTED, &on);
+		extra |= on == CAP_SET && !needed;
+		cap_get_flag(caps, cap, CAP_EFFECTIVE, &on);
+		extra |= (on == CAP_SET) != needed;
+	}
+	cap_free(caps);
+	return extra ? 102 : 0;
 }
 
 static int without_net_bind(char *msg, size_t size)

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Load on a running mailinit container, from outside, with Python's clients.
+
+load.py smtp HOST_PORT_25 MAIL_DIR COUNT SESSIONS
+    COUNT messages over SESSIONS concurrent SMTP sessions to port 25, each to one of the
+    accounts load0..load9@example.test; then waits until every accepted message is in a
+    Maildir (MAIL_DIR is the host directory mounted at /var/mail), counted by Message-ID.
+    Prints accepted/s (SMTP) and delivered/s (into Maildir); exits 1 on any loss or duplicate.
+
+load.py imap HOST_PORT_993 CLIENTS ROUNDS
+    CLIENTS concurrent IMAPS clients, each ROUNDS times: log in, select INBOX, fetch the
+    headers of the newest 10 messages, log out. Prints logins/s; exits 1 on any failure.
+"""
+
+import email.parser
+import imaplib
+import smtplib
+import ssl
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ACCOUNTS = [f"load{i}@example.test" for i in range(10)]
+
+
+def smtp(port, mail_dir, count, sessions):
+    accepted, errors, lock = [], [], threading.Lock()
+    per_session = count // sessions
+
+    def session(n):
+        client = smtplib.SMTP("127.0.0.1", port, timeout=60)
+        for i in range(per_session):
+            rcpt = ACCOUNTS[(n + i) % len(ACCOUNTS)]
+            mid = f"<{uuid.uuid4().hex}@load.example>"
+            data = (f"From: load@example.net\r\nTo: {rcpt}\r\nSubject: load {n}/{i}\r\n"
+                    f"Message-ID: {mid}\r\n\r\n" + "x" * 1000 + "\r\n")
+            try:
+                client.sendmail("load@example.net", [rcpt], data)
+                with lock:
+                    accepted.append(mid)
+            except smtplib.SMTPException as e:
+                with lock:
+                    errors.append(repr(e))
+                client = smtplib.SMTP("127.0.0.1", port, timeout=60)
+        client.quit()
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent = time.monotonic() - began
+    parser = email.parser.BytesHeaderParser()
+    counts = {}
+    deadline = time.monotonic() + 600
+    seen_files = set()
+    while time.monotonic() < deadline:
+        for path in Path(mail_dir, "vhosts", "example.test").glob("load*/new/*"):
+            if path not in seen_files:
+                seen_files.add(path)
+                mid = parser.parsebytes(path.read_bytes())["Message-ID"]
+                counts[mid] = counts.get(mid, 0) + 1
+        if len(counts) >= len(accepted) and all(m in counts for m in accepted):
+            break
+        time.sleep(0.2)
+    delivered = time.monotonic() - began
+    lost = [m for m in accepted if m not in counts]
+    doubled = [m for m, n in counts.items() if n > 1]
+    print(f"smtp: {len(accepted)} accepted of {per_session * sessions} over {sessions} sessions, "
+          f"{len(errors)} refused, {len(lost)} lost, {len(doubled)} duplicated")
+    print(f"smtp: accepted {len(accepted) / sent:.0f} messages/s ({sent:.1f} s); "
+          f"delivered into Maildir {len(counts) / delivered:.0f} messages/s ({delivered:.1f} s)")
+    return 0 if not lost and not doubled and not errors else 1
+
+
+def imap(port, clients, rounds, password="load-pw"):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    failures, lock = [], threading.Lock()
+    logins = [0]
+
+    def client(n):
+        for _ in range(rounds):
+            try:
+                c = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=context)
+                c.login(ACCOUNTS[n % len(ACCOUNTS)], password)
+                _, data = c.select("INBOX")
+                total = int(data[0])
+                if total:
+                    c.fetch(f"{max(1, total - 9)}:{total}", "(BODY.PEEK[HEADER])")
+                c.logout()
+                with lock:
+                    logins[0] += 1
+            except Exception as e:  # every failure is reported
+                with lock:
+                    failures.append(repr(e))
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.monotonic() - began
+    print(f"imap: {logins[0]} logins with select and fetch by {clients} concurrent clients, "
+          f"{len(failures)} failed; {logins[0] / took:.0f} logins/s ({took:.1f} s)")
+    if failures:
+        print("imap: first failure:", failures[0])
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "smtp":
+        sys.exit(smtp(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+    sys.exit(imap(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
