@@ -155,13 +155,15 @@ format:
 format-check:
 	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c
 
-## bench: PID 1's memory, the start-up owner walk, map building (bench/RESULTS.md)
+## bench: every figure of bench/RESULTS.md: PID 1, start-up, stop, reload, idle CPU, load, image size
 bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
 	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
 	bench/owner-walk.sh $(BUILD)
 	bench/maps.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/startup.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/reload.sh
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/load.sh
+	@echo "image size: $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE)) bytes"
 
 $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
 	@echo "  LD      $@"
