@@ -330,12 +330,11 @@ static int user_add_or_passwd(struct admin *a, bool add, int argc, char **argv)
 				buffer_printf(&line, ":quota=%s", quota_text);
 			lines_add(&l, line.data, line.len);
 		} else {
-			/* Keep what follows the hash (quota=...). */
-			const char *old = l.line[at], *hash_start = strchr(old, ':') + 1;
-			const char *extra = strchr(hash_start, ':');
+			/* Keep what follows the hash (quota=...); a line without one gets one. */
+			const char *old = l.line[at], *colon = strchr(old, ':');
+			const char *extra = colon ? strchr(colon + 1, ':') : NULL;
 
-			buffer_printf(&line, "%.*s%s%s", (int)(hash_start - old), old, hash,
-				      extra ? extra : "");
+			buffer_printf(&line, "%s:%s%s", address, hash, extra ? extra : "");
 			free(l.line[at]);
 			l.line[at] = xstrdup(line.data);
 		}

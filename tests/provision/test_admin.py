@@ -72,6 +72,14 @@ def test_bad_admin_input_is_named_and_writes_nothing(admin, args, status, text):
     assert not (admin.dir / "aliases").exists()
 
 
+def test_passwd_mends_a_line_that_lost_its_hash(admin):
+    (admin.dir / "accounts").write_text("  Alice@example.test\n")
+    result = admin("user", "passwd", "alice@example.test", "--password-stdin", stdin="pw\n")
+    assert result.returncode == 0, result.stderr
+    assert (admin.dir / "accounts").read_text().startswith("alice@example.test:{SHA512-CRYPT}$6$")
+    assert admin("check").returncode == 0
+
+
 def test_an_empty_password_on_stdin_is_refused(admin):
     result = admin("user", "add", "x@example.test", "--password-stdin", stdin="\n")
     assert result.returncode == 65 and "password is empty" in result.stderr
