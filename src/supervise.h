@@ -17,7 +17,10 @@
  *
  *	SIGTERM and SIGINT stop the services in reverse order, one after the
  *	other, each as soon as the previous one is gone; at stop_grace seconds
- *	what is left gets SIGKILL. SIGHUP runs each service's reload action.
+ *	what is left gets SIGKILL. SIGHUP runs each service's reload action;
+ *	with a reconfigure step (services.h), SIGHUP or a change in a watched
+ *	directory first runs that step in a child, and the services reload
+ *	only when it exits 0.
  *	Other signals are relayed to each service's signal target: the PID in
  *	its pidfile when that is a live descendant, else the spawned process.
  *
