@@ -646,17 +646,10 @@ static int dkim_show(struct admin *a, int argc, char **argv)
 
 bool admin_signal_server(void)
 {
-	/* Not render_read_file: /proc files have no size to read by. */
-	FILE *f = fopen("/proc/1/comm", "re");
-	char comm[32] = "";
-	bool ours;
+	char *comm = render_read_file("/proc/1/comm", NULL);
+	bool ours = comm && strcmp(comm, "mailinit\n") == 0 && getpid() != 1;
 
-	if (f) {
-		if (fgets(comm, sizeof(comm), f) == NULL)
-			comm[0] = '\0';
-		fclose(f);
-	}
-	ours = strcmp(comm, "mailinit\n") == 0 && getpid() != 1;
+	free(comm);
 	return ours && kill(1, SIGHUP) == 0;
 }
 

@@ -215,6 +215,15 @@ static int provision_in_child(const struct provision_options *options)
 	return EX_SOFTWARE;
 }
 
+static long ms_since(const struct timespec *began)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)((now.tv_sec - began->tv_sec) * 1000 +
+		      (now.tv_nsec - began->tv_nsec) / 1000000);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -232,7 +241,7 @@ static pid_t reprovision(void *context)
 	struct provision_options options = *(const struct provision_options *)context;
 	char staging[] = "/tmp/mailinit-reload.XXXXXX";
 	struct settings settings;
-	struct timespec began, done;
+	struct timespec began;
 	sigset_t none;
 	int status;
 	pid_t pid = fork();
@@ -252,11 +261,8 @@ static pid_t reprovision(void *context)
 	status = provision(&options, environ, &settings);
 	settings_free(&settings);
 	nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	clock_gettime(CLOCK_MONOTONIC, &done);
 	if (status == 0)
-		log_info("reload: configuration rendered and verified in %ld ms",
-			 (long)((done.tv_sec - began.tv_sec) * 1000 +
-				(done.tv_nsec - began.tv_nsec) / 1000000));
+		log_info("reload: configuration rendered and verified in %ld ms", ms_since(&began));
 	fflush(stdout);
 	_exit(status);
 }
@@ -317,17 +323,14 @@ static int command_run(int argc, char **argv)
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
 	if (config.provision) {
-		struct timespec began, done;
+		struct timespec began;
 
 		clock_gettime(CLOCK_MONOTONIC, &began);
 		if ((status = provision_in_child(&options)) != 0) {
 			services_free(&config);
 			return status;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &done);
-		log_info("configuration rendered and verified in %ld ms",
-			 (long)((done.tv_sec - began.tv_sec) * 1000 +
-				(done.tv_nsec - began.tv_nsec) / 1000000));
+		log_info("configuration rendered and verified in %ld ms", ms_since(&began));
 		load_running_settings(&options, &settings);
 		config.stop_grace = (unsigned)settings_number(&settings, S_STOP_GRACE);
 		enum log_level level;

@@ -21,22 +21,29 @@
 
 #define MTIME_IN_PAST_S 2
 
+/* Files that report no size (/proc, /sys) are read to their end, up to this much. */
+#define SIZELESS_MAX (1 << 20)
+
 char *render_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	char *data;
 	ssize_t got;
-	size_t total = 0;
+	size_t total = 0, want;
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || (data = malloc((size_t)st.st_size + 1)) == NULL) {
+	if (fstat(fd, &st) != 0) {
 		close(fd);
 		return NULL;
 	}
-	while (total < (size_t)st.st_size &&
-	       (got = read(fd, data + total, (size_t)st.st_size - total)) > 0)
+	want = st.st_size > 0 ? (size_t)st.st_size : SIZELESS_MAX;
+	if ((data = malloc(want + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (total < want && (got = read(fd, data + total, want - total)) > 0)
 		total += (size_t)got;
 	close(fd);
 	data[total] = '\0';

@@ -29,7 +29,8 @@
 
 int render_write(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
 int render_mkdirs(const char *path, mode_t mode, uid_t uid, gid_t gid);
-/* Read a whole file into a NUL-terminated allocated string; NULL with errno set. */
+/* Read a whole file into a NUL-terminated allocated string; NULL with errno set.
+   A file that reports no size (/proc) is read to its end, up to 1 MiB. */
 char *render_read_file(const char *path, size_t *len);
 
 #endif
