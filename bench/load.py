@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Load on a running mailinit container, from outside, with Python's clients.
 
-load.py smtp HOST_PORT_25 MAIL_DIR COUNT SESSIONS
+load.py smtp HOST_PORT_25 MAIL_DIR COUNT SESSIONS [MAILBOXES]
     COUNT messages over SESSIONS concurrent SMTP sessions to port 25, each to one of the
-    accounts load0..load9@example.test; then waits until every accepted message is in a
-    Maildir (MAIL_DIR is the host directory mounted at /var/mail), counted by Message-ID.
+    accounts load0..load9@example.test (the first MAILBOXES of them, default all ten); then
+    waits until every accepted message is in a Maildir (MAIL_DIR is the host directory
+    mounted at /var/mail), counted by Message-ID.
     Prints accepted/s (SMTP) and delivered/s (into Maildir); exits 1 on any loss or duplicate.
 
 load.py imap HOST_PORT_993 CLIENTS ROUNDS
@@ -25,14 +26,14 @@ from pathlib import Path
 ACCOUNTS = [f"load{i}@example.test" for i in range(10)]
 
 
-def smtp(port, mail_dir, count, sessions):
+def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
     accepted, errors, lock = [], [], threading.Lock()
     per_session = count // sessions
 
     def session(n):
         client = smtplib.SMTP("127.0.0.1", port, timeout=60)
         for i in range(per_session):
-            rcpt = ACCOUNTS[(n + i) % len(ACCOUNTS)]
+            rcpt = ACCOUNTS[(n + i) % mailboxes]
             mid = f"<{uuid.uuid4().hex}@load.example>"
             data = (f"From: load@example.net\r\nTo: {rcpt}\r\nSubject: load {n}/{i}\r\n"
                     f"Message-ID: {mid}\r\n\r\n" + "x" * 1000 + "\r\n")
@@ -69,7 +70,8 @@ def smtp(port, mail_dir, count, sessions):
     delivered = time.monotonic() - began
     lost = [m for m in accepted if m not in counts]
     doubled = [m for m, n in counts.items() if n > 1]
-    print(f"smtp: {len(accepted)} accepted of {per_session * sessions} over {sessions} sessions, "
+    print(f"smtp: {len(accepted)} accepted of {per_session * sessions} over {sessions} sessions "
+          f"to {mailboxes} mailboxes, "
           f"{len(errors)} refused, {len(lost)} lost, {len(doubled)} duplicated")
     print(f"smtp: accepted {len(accepted) / sent:.0f} messages/s ({sent:.1f} s); "
           f"delivered into Maildir {len(counts) / delivered:.0f} messages/s ({delivered:.1f} s)")
@@ -115,5 +117,6 @@ def imap(port, clients, rounds, password="load-pw"):
 
 if __name__ == "__main__":
     if sys.argv[1] == "smtp":
-        sys.exit(smtp(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+        sys.exit(smtp(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                      *(int(a) for a in sys.argv[6:7])))
     sys.exit(imap(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Throughput end to end, from outside: COUNT (10000) messages over SESSIONS (20) concurrent
-# SMTP sessions to port 25 for ten accounts, until every accepted one is in a Maildir (zero
-# loss checked by Message-ID); then CLIENTS (50) concurrent IMAPS clients logging in, selecting
-# and fetching, ROUNDS (10) times each. Needs root, podman, the image (make image).
+# SMTP sessions to port 25 for MAILBOXES (10) accounts, until every accepted one is in a
+# Maildir (zero loss checked by Message-ID); then CLIENTS (50) concurrent IMAPS clients logging
+# in, selecting and fetching, ROUNDS (10) times each. Needs root, podman, the image (make image).
 set -euo pipefail
 engine=${ENGINE:-podman}
 image=${IMAGE:-mailinit:dev}
 count=${COUNT:-10000}
 sessions=${SESSIONS:-20}
+mailboxes=${MAILBOXES:-10}
 clients=${CLIENTS:-50}
 rounds=${ROUNDS:-10}
 dir=$(mktemp -d)
@@ -23,5 +24,5 @@ for i in $(seq 0 9); do echo "load$i@example.test:$hash"; done >"$dir/config/acc
 until "$engine" exec "$name" mailinit health >/dev/null 2>&1; do sleep 0.2; done
 
 echo "load: $(date -u +%F), $(nproc) cores, $("$engine" --version), image $image"
-python3 "$(dirname "$0")/load.py" smtp 14025 "$dir/mail" "$count" "$sessions"
+python3 "$(dirname "$0")/load.py" smtp 14025 "$dir/mail" "$count" "$sessions" "$mailboxes"
 python3 "$(dirname "$0")/load.py" imap 14993 "$clients" "$rounds"

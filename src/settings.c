@@ -90,7 +90,8 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 		       .help = "sign outgoing mail with OpenDKIM, verify incoming",
 		       .example = "no"},
     [S_ENABLE_SIEVE] = {"ENABLE_SIEVE", KIND_BOOL, "yes",
-			.help = "Sieve filtering at delivery (X-Spam-Flag: YES goes to Junk)",
+			.help = "Sieve at delivery: drops Postfix's redeliveries after a crash "
+				"(exactly once), files X-Spam-Flag: YES into Junk",
 			.example = "no"},
     [S_ENABLE_MANAGESIEVE] = {"ENABLE_MANAGESIEVE", KIND_BOOL, "no",
 			      .help = "ManageSieve on 4190 (needs ENABLE_SIEVE)", .example = "yes"},

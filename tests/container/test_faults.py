@@ -1,17 +1,21 @@
-"""Fault injection under load: every message that got a 250 is in the Maildir after kill -9 of
-each daemon in turn and finally of the whole container. Nothing may be lost. Duplicates are
-counted and reported: Postfix delivers again whatever it did not hear "250" for, and the Sieve
-"duplicate" test (before.sieve) drops such second copies, but not all: Dovecot keeps the duplicate
-records of a delivery session in memory until its end, so a killed LMTP process, or sessions
-racing for one mailbox's record file, lose some (measured: 0.3 to 2 % of the messages under this
-treatment, all to one mailbox; docs/decisions.md). Exactly-once is not promised."""
+"""Faults under load: every message that got a 250 is in the Maildir after kill -9 of each
+daemon in turn and of the whole container, and after clean stops. Nothing may be lost.
+
+Postfix delivers again whatever it did not hear "250" for; before.sieve drops such a
+redelivery by the Received header Postfix wrote into its queue file, and Postfix delivers to
+one mailbox at a time so that Dovecot keeps every record of it (docs/decisions.md). After a
+clean stop that makes delivery exactly once. Under kill -9 one window stays open: Dovecot's
+delivering process dying between saving a message and recording it, which
+gives a second copy, never a loss; the kill test allows that and reports the counts."""
 
 import email.parser
+import email.utils
 import smtplib
 import threading
 import time
 import uuid
 
+from clients import send_25
 from conftest import engine
 
 USERS = {"bob@example.test": "bob-secret-2"}
@@ -66,23 +70,62 @@ class Load:
             t.join(30)
 
 
-def delivered_ids(mail_dir):
-    """Message-ID -> how many times it is in bob's Maildir."""
-    counts = {}
+def stored(mail_dir):
+    """The headers of every message in bob's Maildir."""
     parser = email.parser.BytesHeaderParser()
     for sub in ("new", "cur"):
         folder = mail_dir / "vhosts" / "example.test" / "bob" / sub
         for path in folder.glob("*") if folder.exists() else []:
-            mid = parser.parsebytes(path.read_bytes())["Message-ID"]
-            counts[mid] = counts.get(mid, 0) + 1
+            yield parser.parsebytes(path.read_bytes())
+
+
+def delivered_ids(mail_dir):
+    """Message-ID -> how many times it is in bob's Maildir."""
+    counts = {}
+    for headers in stored(mail_dir):
+        counts[headers["Message-ID"]] = counts.get(headers["Message-ID"], 0) + 1
     return counts
 
 
-def test_kill_9_of_each_daemon_then_the_container_loses_nothing(start, tmp_path):
+def serve_on_volumes(start, tmp_path):
+    """A server for USERS with its mail and queue on host directories, which outlive it."""
     mail_dir, queue_dir = tmp_path / "mail", tmp_path / "queue"
     mail_dir.mkdir()
     queue_dir.mkdir()
     c = start(accounts=USERS, volumes=[f"{mail_dir}:/var/mail", f"{queue_dir}:/var/spool/postfix"])
+    return c, mail_dir, queue_dir
+
+
+def settle(c, mail_dir, accepted):
+    """Waits until every accepted message is in the Maildir and the queue is empty (what was
+    queued but never acknowledged to the client goes too); returns the Maildir's Message-ID
+    counts, counted after that, and the queue listing."""
+    # Mail that found Dovecot down was deferred, safe in the queue, for Postfix's next retry
+    # (minutes later); ask for it now, as an operator would.
+    c.exec("postqueue", "-f")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        counts = delivered_ids(mail_dir)
+        queue = c.exec("postqueue", "-p").stdout
+        if all(mid in counts for mid in accepted) and "Mail queue is empty" in queue:
+            break
+        time.sleep(0.5)
+    time.sleep(1)  # an extra copy on its way would land now
+    return delivered_ids(mail_dir), c.exec("postqueue", "-p").stdout
+
+
+def report(c, accepted, load, counts):
+    lost = [mid for mid in accepted if mid not in counts]
+    doubled = {mid: n for mid, n in counts.items() if n > 1}
+    dropped = c.logs().count("Marked message to be discarded")  # before.sieve's discard
+    print(f"accepted {len(accepted)}, refused or cut off {load.refused}, delivered "
+          f"{len(counts)} distinct, lost {len(lost)}, duplicated {len(doubled)}, "
+          f"redeliveries dropped {dropped}")
+    return lost, doubled
+
+
+def test_kill_9_of_each_daemon_then_the_container_loses_nothing(start, tmp_path):
+    c, mail_dir, _ = serve_on_volumes(start, tmp_path)
     with Load(c.port[25]) as load:
         time.sleep(2)
         for what, find in VICTIMS:
@@ -94,24 +137,68 @@ def test_kill_9_of_each_daemon_then_the_container_loses_nothing(start, tmp_path)
     accepted = list(load.accepted)
     engine("start", c.name)
     c.wait_healthy(60)
-    # Mail that found Dovecot down was deferred, safe in the queue, for Postfix's next retry
-    # (minutes later); ask for it now, as an operator would.
-    c.exec("postqueue", "-f")
-    deadline = time.monotonic() + 90
-    while True:
-        counts = delivered_ids(mail_dir)
-        if all(mid in counts for mid in accepted) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    queue = c.exec("postqueue", "-p").stdout
-    while "Mail queue is empty" not in queue and time.monotonic() < deadline + 30:
-        time.sleep(0.5)  # what was queued but never acknowledged to the client, still going
-        queue = c.exec("postqueue", "-p").stdout
-    lost = [mid for mid in accepted if mid not in counts]
-    doubled = {mid: n for mid, n in counts.items() if n > 1}
-    print(f"accepted {len(accepted)}, refused or cut off {load.refused}, delivered "
-          f"{len(counts)} distinct, lost {len(lost)}, duplicated {len(doubled)}")
+    counts, queue = settle(c, mail_dir, accepted)
+    lost, doubled = report(c, accepted, load, counts)
     assert len(accepted) > 100, "the load did not run"
     assert lost == [], f"{len(lost)} accepted messages missing; queue:\n{queue}\n{c.logs()}"
     assert "Mail queue is empty" in queue
-    assert set(doubled.values()) <= {2}, doubled  # never more than one extra copy
+    # A second copy needs Dovecot's delivering process to die between storing a message and
+    # recording it. Two of the kills can do that (the LMTP process, the container), and with
+    # one delivery at a time per mailbox each can catch at most one message.
+    assert set(doubled.values()) <= {2} and len(doubled) <= 2, doubled
+
+
+def test_a_stop_under_load_then_a_start_delivers_every_message_exactly_once(start, tmp_path):
+    """A clean stop cuts Postfix's deliveries to Dovecot short (Postfix's master SIGTERMs its
+    lmtp clients); Dovecot finishes and records them, and the redelivery after the start is
+    recognised: no loss and no second copy."""
+    c, mail_dir, _ = serve_on_volumes(start, tmp_path)
+    with Load(c.port[25]) as load:
+        for _ in range(3):
+            time.sleep(3)
+            engine("stop", c.name)
+            engine("start", c.name)
+            c.wait_healthy(60)
+    accepted = list(load.accepted)
+    counts, queue = settle(c, mail_dir, accepted)
+    lost, doubled = report(c, accepted, load, counts)
+    assert len(accepted) > 100, "the load did not run"
+    assert lost == [], f"{len(lost)} accepted messages missing; queue:\n{queue}\n{c.logs()}"
+    assert doubled == {}, f"{doubled}\n{c.logs()}"
+
+
+def test_only_a_redelivery_of_one_queue_file_is_dropped_not_a_message_sharing_its_id(start,
+                                                                                   tmp_path):
+    """What before.sieve drops: the second delivery of one Postfix queue file (same Received
+    header, queue ID and time), given straight to Dovecot's LMTP socket as Postfix gives it
+    after a cut-off delivery. What it keeps: another message with the same Message-ID (a
+    mailing list's copy), whether it comes through Postfix or through LMTP."""
+    c, mail_dir, queue_dir = serve_on_volumes(start, tmp_path)
+    mid = f"<{uuid.uuid4().hex}@list.example>"
+    upstream = ("Received: from list.example (list.example [192.0.2.9])\r\n"
+                "\tby relay.example.net (Postfix) with ESMTP id 4Zq1Zz0Upstr\r\n"
+                f"\tfor <bob@example.test>; {email.utils.formatdate()}\r\n")
+
+    def queued(queue_id, subject):
+        return (f"Received: from list.example (list.example [192.0.2.9])\r\n"
+                f"\tby mail.example.test (Postfix) with ESMTP id {queue_id}\r\n"
+                f"\tfor <bob@example.test>; {email.utils.formatdate()}\r\n" + upstream +
+                f"From: list@list.example\r\nTo: bob@example.test\r\nSubject: {subject}\r\n"
+                f"Message-ID: {mid}\r\n\r\nbody\r\n")
+
+    first = queued("4AbCdE1x2y", "first")
+    for data in (first, first, queued("4FgHiJ3z4w", "second")):
+        lmtp = smtplib.LMTP(str(queue_dir / "private" / "dovecot-lmtp"))
+        lmtp.sendmail("list@list.example", ["bob@example.test"], data)  # 250 each time
+        lmtp.quit()
+    # The same Message-ID through Postfix twice: two queue files, two messages.
+    for subject in ("third", "fourth"):
+        send_25(c.port[25], "list@list.example", ["bob@example.test"],
+                f"From: list@list.example\r\nTo: bob@example.test\r\nSubject: {subject}\r\n"
+                f"Message-ID: {mid}\r\n\r\nbody\r\n")
+    deadline = time.monotonic() + 20
+    while len(list(stored(mail_dir))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # a wrong fifth copy would come now
+    assert sorted(h["Subject"] for h in stored(mail_dir)) == ["first", "fourth", "second",
+                                                             "third"], c.logs()
