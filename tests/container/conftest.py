@@ -93,17 +93,24 @@ def start(image, tmp_path):
                 "".join(f"{user}:{password_hash(pw)}\n" for user, pw in accounts.items()))
         if aliases:
             (config_dir / "aliases").write_text(aliases)
-        ports = {p: free_port() for p in PORTS}
         argv = ["run", "-d", "--name", name, "--hostname", hostname or "mail.example.test",
                 "-v", f"{config_dir}:/etc/mailinit"]
-        for inside, outside in ports.items():
-            argv += ["-p", f"127.0.0.1:{outside}:{inside}"]
         for volume in volumes:
             argv += ["-v", volume]
         argv += list(options)
         for key, value in {"MAIL_DOMAIN": "example.test", **(env or {})}.items():
             argv += ["-e", f"{key}={value}"]
-        engine(*argv, image)
+        for attempt in range(3):
+            # A port found free can be taken by someone else before podman binds it.
+            ports = {p: free_port() for p in PORTS}
+            published = [a for inside, outside in ports.items()
+                         for a in ("-p", f"127.0.0.1:{outside}:{inside}")]
+            run = engine(*argv, *published, image, check=False)
+            if run.returncode == 0:
+                break
+            engine("rm", "-f", "-t", "0", name, check=False)
+            if "address already in use" not in run.stderr or attempt == 2:
+                raise AssertionError(f"{ENGINE} run failed: {run.stderr}")
         container = Container(name, ports, config_dir)
         made.append(container)
         if wait:
