@@ -26,6 +26,15 @@ from pathlib import Path
 ACCOUNTS = [f"load{i}@example.test" for i in range(10)]
 
 
+def run_concurrently(work, count):
+    """work(0) ... work(count - 1), each in its own thread; returns when all are done."""
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
     accepted, errors, lock = [], [], threading.Lock()
     per_session = count // sessions
@@ -48,11 +57,7 @@ def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
         client.quit()
 
     began = time.monotonic()
-    threads = [threading.Thread(target=session, args=(n,)) for n in range(sessions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_concurrently(session, sessions)
     sent = time.monotonic() - began
     parser = email.parser.BytesHeaderParser()
     counts = {}
@@ -102,11 +107,7 @@ def imap(port, clients, rounds, password="load-pw"):
                     failures.append(repr(e))
 
     began = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_concurrently(client, clients)
     took = time.monotonic() - began
     print(f"imap: {logins[0]} logins with select and fetch by {clients} concurrent clients, "
           f"{len(failures)} failed; {logins[0] / took:.0f} logins/s ({took:.1f} s)")
