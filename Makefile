@@ -8,8 +8,14 @@ PYTHON     ?= /usr/bin/python3
 PKGS       := libconfuse libssl libcrypto libcap libcrypt
 BUILD      ?= build
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# Asked of pkg-config only by the targets that compile on this machine (make run and
+# make image build mailinit inside the image), once, with one clear line if missing.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg_config,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(call pkg_config,--libs))$(PKG_LIBS)
+pkg_config = $(if $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes),\
+             $(shell pkg-config $(1) $(PKGS)),\
+             $(error the build libraries are missing: install libconfuse-dev libssl-dev \
+             libcap-dev libcrypt-dev pkg-config, or run tools/setup.sh test as root))
 
 OPTFLAGS   ?= -O2 -g -D_FORTIFY_SOURCE=2
 HARDEN     := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
@@ -27,17 +33,26 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
 
-ENGINE     ?= podman
+# podman if installed, else docker if its engine answers (tools/setup.sh engine).
+ENGINE     ?= $(eval ENGINE := $(shell tools/setup.sh engine 2>/dev/null || echo podman))$(ENGINE)
+# The podman settings a machine like CI's needs (hybrid cgroups, low hard rlimits), unless
+# the caller chose a file; the image's own build has no tools/, and needs none.
+ifeq ($(origin CONTAINERS_CONF),undefined)
+PODMAN_CONF := $(shell test -x tools/setup.sh && tools/setup.sh podman-conf)
+ifneq ($(PODMAN_CONF),)
+export CONTAINERS_CONF := $(PODMAN_CONF)
+endif
+endif
 IMAGE      ?= mailinit:dev
 # make run publishes every port on 127.0.0.1 at 2000 + the port (4190: 24190).
 RUN_PORTS  := -p 127.0.0.1:2525:25 -p 127.0.0.1:2465:465 -p 127.0.0.1:2587:587 \
               -p 127.0.0.1:2110:110 -p 127.0.0.1:2143:143 -p 127.0.0.1:2993:993 \
               -p 127.0.0.1:2995:995 -p 127.0.0.1:24190:4190
 # podman writes OCI images by default, which drop HEALTHCHECK; docker has neither flag.
-BUILD_FLAGS := $(if $(filter podman,$(notdir $(ENGINE))),--pull=never --format docker,)
+BUILD_FLAGS = $(if $(filter podman,$(notdir $(ENGINE))),--pull=never --format docker,)
 SOURCES    := Containerfile Makefile $(wildcard src/* configs/* templates/*/*)
 
-.PHONY: all image run test host-test unit init-test provision-test container-test docs docs-check \
+.PHONY: all engine image run test host-test unit init-test provision-test container-test docs docs-check \
         asan valgrind fuzz fuzz-build fuzz-run lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit
@@ -67,13 +82,17 @@ $(BUILD) $(BUILD)/unit:
 ## image: the container image (builds the Debian base locally when no registry answers)
 image: build/image.stamp
 
-build/image.stamp: $(SOURCES) | $(BUILD)
+# The container engine, installed on a fresh Debian/Ubuntu machine as root, else named.
+engine:
+	@ENGINE=$(ENGINE) tools/setup.sh run
+
+build/image.stamp: $(SOURCES) | engine $(BUILD)
 	ENGINE=$(ENGINE) tools/base-image.sh
 	$(ENGINE) build $(BUILD_FLAGS) -f Containerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 	touch $@
 
 ## run: the mail server on its embedded defaults, in the foreground; Ctrl-C stops it
-run: image
+run: engine image
 	$(ENGINE) run --rm --name mailinit-dev --hostname mail.example.test $(RUN_PORTS) \
 		-e MAIL_DOMAIN=example.test -e DEMO_ACCOUNT=demo@example.test -e ENABLE_MANAGESIEVE=yes \
 		$(IMAGE)
@@ -95,7 +114,7 @@ provision-test: $(BUILD)/mailinit
 
 ## container-test: builds the image and talks to it from outside with real clients
 container-test:
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/container
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) $(PYTHON) -m pytest -q -p no:cacheprovider tests/container
 
 ## docs: regenerate the settings table in docs/configuration.md from the one table in src/
 docs: $(BUILD)/mailinit
@@ -122,20 +141,28 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/fuzz.h $(LIB_OBJS
 	$(Q)$(CC) $(CFLAGS) -Isrc -Wno-missing-prototypes -fsanitize=fuzzer $(LDFLAGS) -o $@ \
 		$< tests/fuzz/common.c $(LIB_OBJS) $(PKG_LIBS)
 
-# A crash stops the run (its input is left in $(BUILD)/fuzz/crash-*); tests/fuzz/regressions
-# holds every input that once crashed, run first.
+# tests/fuzz/regressions/TARGET/ holds every input that once crashed: replayed first. Then
+# FUZZ_SECONDS of fuzzing from the seeds; a crash (its input left in
+# $(BUILD)/fuzz/crash-*), a fuzzer that fails, or one that ran no inputs fails the run.
 fuzz-run: fuzz-build
-	set -e; for t in $(FUZZ_TARGETS); do \
+	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
 		if [ -d tests/fuzz/regressions/$$t ]; then \
-			$(BUILD)/fuzz/$$t -close_fd_mask=3 tests/fuzz/regressions/$$t/*; fi; \
+			echo "replaying $$(ls tests/fuzz/regressions/$$t | wc -l) regression inputs of $$t"; \
+			$(BUILD)/fuzz/$$t -close_fd_mask=3 tests/fuzz/regressions/$$t/* \
+				>$(BUILD)/fuzz/$$t.regressions.log 2>&1 || \
+				{ tail -n 30 $(BUILD)/fuzz/$$t.regressions.log; \
+				  echo "$$t: a regression input fails again"; exit 1; }; fi; \
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		status=0; $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 			-close_fd_mask=3 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
-			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
-			grep -E '^(stat::number_of_executed_runs|stat::new_units_added|==|SUMMARY|INFO: Running|Done)' || true; \
-		test -z "$$(ls $(BUILD)/fuzz/crash-$$t-* 2>/dev/null)" || \
-			{ echo "$$t crashed: $$(ls $(BUILD)/fuzz/crash-$$t-*)"; exit 1; }; \
+			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 || status=$$?; \
+		grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|Done)' \
+			$(BUILD)/fuzz/$$t.log || true; \
+		if [ $$status -ne 0 ]; then tail -n 40 $(BUILD)/fuzz/$$t.log; \
+			echo "$$t failed (exit $$status): $$(ls $(BUILD)/fuzz/crash-$$t-* 2>/dev/null)"; exit 1; fi; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/$$t.log); \
+		if [ "$${runs:-0}" -le 1 ]; then echo "$$t ran no inputs"; exit 1; fi; \
 	done
 
 ## valgrind: the unit tests under memcheck, any error fails

@@ -14,6 +14,7 @@ if "$engine" pull -q "$image" >/dev/null 2>&1; then
 	exit 0
 fi
 echo "no registry: building $image with debootstrap" >&2
+"$(dirname "$0")/setup.sh" base
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 debootstrap --variant=minbase bookworm "$root" >/dev/null
