@@ -557,19 +557,19 @@ static int render_all(struct context *c)
 
 static void verify_all(struct context *c, struct problems *problems)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], dovecot_conf[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/etc/postfix", c->root);
 	verify_postfix(path, problems);
-	snprintf(path, sizeof(path), "%s/etc/dovecot/dovecot.conf", c->root);
-	verify_dovecot(path, problems);
+	snprintf(dovecot_conf, sizeof(dovecot_conf), "%s/etc/dovecot/dovecot.conf", c->root);
+	verify_dovecot(dovecot_conf, problems);
 	if (settings_bool(c->settings, S_ENABLE_DKIM)) {
 		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->root);
 		verify_opendkim(path, problems);
 	}
 	if (settings_bool(c->settings, S_ENABLE_SIEVE)) {
 		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve/before.sieve", c->root);
-		verify_sieve(path, problems);
+		verify_sieve(path, dovecot_conf, problems);
 	}
 }
 

@@ -70,9 +70,11 @@ void verify_dovecot(const char *config_file, struct problems *problems)
 	run_checker("dovecot", argv, 0, problems);
 }
 
-void verify_sieve(const char *script, struct problems *problems)
+void verify_sieve(const char *script, const char *dovecot_config, struct problems *problems)
 {
-	char *argv[] = {"sievec", (char *)script, NULL};
+	/* The rendered configuration, not /etc/dovecot's: a fresh container running "check"
+	   has no /run/mailinit for that link to point into, and a reload checks the staged one. */
+	char *argv[] = {"sievec", "-c", (char *)dovecot_config, (char *)script, NULL};
 
 	run_checker("sieve", argv, 0, problems);
 }

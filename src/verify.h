@@ -10,9 +10,9 @@
  * DESCRIPTION
  *	Runs "postconf -c DIR -n" and "postconf -c DIR -M" (postconf exits 0
  *	on unknown parameters, so any "warning:" line is a problem),
- *	"doveconf -n -c FILE", "opendkim -n -x FILE" and "sievec SCRIPT". Each complaint is
- *	reported with the daemon's own words; an unknown Postfix parameter
- *	also names the POSTFIX_ variable that would have set it.
+ *	"doveconf -n -c FILE", "opendkim -n -x FILE" and "sievec -c DOVECOT_CONF SCRIPT". Each
+ *complaint is reported with the daemon's own words; an unknown Postfix parameter also names the
+ *POSTFIX_ variable that would have set it.
  */
 #ifndef MAILINIT_VERIFY_H
 #define MAILINIT_VERIFY_H
@@ -24,6 +24,6 @@ void verify_dovecot(const char *config_file, struct problems *problems);
 void verify_opendkim(const char *config_file, struct problems *problems);
 /* Compile a global Sieve script beside itself (.svbin): Dovecot's delivery
    runs as vmail and may not write there, so it must be done now. */
-void verify_sieve(const char *script, struct problems *problems);
+void verify_sieve(const char *script, const char *dovecot_config, struct problems *problems);
 
 #endif
