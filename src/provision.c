@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "buffer.h"
 #include "dkim.h"
 #include "log.h"
+#include "lookup_table.h"
 #include "password.h"
 #include "perms.h"
 #include "proc.h"
@@ -405,9 +407,56 @@ static int build_hash_maps(struct context *c)
 	return 0;
 }
 
+/* Whether mail to ADDRESS goes somewhere: an account, an alias, or another domain's. */
+static bool address_delivers(const struct context *c, const struct lookup_table *virtual,
+			     const char *address)
+{
+	const char *at = strrchr(address, '@');
+
+	if (at == NULL || !is_mail_domain(c, at + 1))
+		return at != NULL;
+	for (size_t i = 0; i < c->accounts.account_count; i++) {
+		if (strcasecmp(c->accounts.account[i].address, address) == 0)
+			return true;
+	}
+	return lookup_table_has(virtual, address);
+}
+
+/*
+ * postmaster@ (RFC 5321 4.5.1) and abuse@ (RFC 2142) of every domain reach
+ * POSTMASTER_ADDRESS, unless an account or alias of that address says otherwise.
+ * When POSTMASTER_ADDRESS itself leads nowhere (its default, postmaster@MAIL_DOMAIN,
+ * with no account or alias of that name), the first account takes the mail.
+ */
+static void add_role_addresses(struct context *c, struct lookup_table *virtual)
+{
+	static const char *const roles[] = {"postmaster", "abuse"};
+	const char *target = settings_get(c->settings, S_POSTMASTER_ADDRESS);
+	char key[ADDRESS_MAX];
+
+	if (!address_delivers(c, virtual, target)) {
+		if (c->accounts.account_count == 0) {
+			log_warn(
+			    "POSTMASTER_ADDRESS: %s has no mailbox and there is no account yet: "
+			    "mail to postmaster@ and abuse@ is refused until you add an "
+			    "account or set POSTMASTER_ADDRESS",
+			    target);
+			return;
+		}
+		target = c->accounts.account[0].address;
+	}
+	for (size_t i = 0; i < c->domain_count; i++) {
+		for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
+			snprintf(key, sizeof(key), "%s@%s", roles[r], c->domains[i]);
+			lookup_table_add_default(virtual, key, target);
+		}
+	}
+}
+
 static int render_maps(struct context *c)
 {
 	struct buffer vmailbox = {0}, virtual = {0}, logins = {0}, users = {0}, sasl = {0};
+	struct lookup_table virtual_table = {0}, logins_table = {0};
 	struct accounts *a = &c->accounts;
 	int status = 0;
 
@@ -417,21 +466,23 @@ static int render_maps(struct context *c)
 		const struct account *acc = &a->account[i];
 
 		buffer_printf(&vmailbox, "%s %s/%s/\n", acc->address, acc->domain, acc->local);
-		/* An identity entry, so a catch-all never takes a real mailbox's mail. */
-		buffer_printf(&virtual, "%s %s\n", acc->address, acc->address);
-		buffer_printf(&logins, "%s %s\n", acc->address, acc->address);
+		/* An identity entry, so a catch-all never takes a real mailbox's mail; an alias
+		   of the same address adds its targets to it. */
+		lookup_table_add(&virtual_table, acc->address, acc->address);
+		lookup_table_add(&logins_table, acc->address, acc->address);
 		buffer_printf(&users, "%s:%s::::::", acc->address, acc->password);
 		if (acc->quota)
 			buffer_printf(&users, "userdb_quota_rule=*:storage=%lluB", acc->quota);
 		buffer_puts(&users, "\n");
 	}
-	buffer_printf(&virtual, "postmaster@%s %s\n", settings_get(c->settings, S_MAIL_DOMAIN),
-		      settings_get(c->settings, S_POSTMASTER_ADDRESS));
 	for (size_t i = 0; i < a->alias_count; i++) {
-		buffer_printf(&virtual, "%s %s\n", a->alias[i].source, a->alias[i].targets);
+		lookup_table_add(&virtual_table, a->alias[i].source, a->alias[i].targets);
 		if (a->alias[i].source[0] != '@')
-			buffer_printf(&logins, "%s %s\n", a->alias[i].source, a->alias[i].targets);
+			lookup_table_add(&logins_table, a->alias[i].source, a->alias[i].targets);
 	}
+	add_role_addresses(c, &virtual_table);
+	lookup_table_write(&virtual_table, &virtual);
+	lookup_table_write(&logins_table, &logins);
 	if (settings_get(c->settings, S_RELAYHOST_USERNAME))
 		buffer_printf(&sasl, "%s %s:%s\n", settings_get(c->settings, S_RELAYHOST),
 			      settings_get(c->settings, S_RELAYHOST_USERNAME),
@@ -443,6 +494,8 @@ static int render_maps(struct context *c)
 	    write_file(c, "/etc/dovecot/users", &users, 0640, c->dovecot_gid) != 0 ||
 	    (maps_are_hashed(c) && build_hash_maps(c) != 0))
 		status = -1;
+	lookup_table_free(&virtual_table);
+	lookup_table_free(&logins_table);
 	buffer_free(&vmailbox);
 	buffer_free(&virtual);
 	buffer_free(&logins);

@@ -20,5 +20,6 @@ int main(void)
 	failed += run_dkim_tests();
 	failed += run_syslog_tests();
 	failed += run_watch_tests();
+	failed += run_lookup_table_tests();
 	return failed == 0 ? 0 : 1;
 }

@@ -25,5 +25,6 @@ int run_accounts_tests(void);
 int run_dkim_tests(void);
 int run_syslog_tests(void);
 int run_watch_tests(void);
+int run_lookup_table_tests(void);
 
 #endif
