@@ -39,6 +39,8 @@
 /* Above this many accounts and aliases, hash: maps (built by postmap) beat texthash:,
    which every smtpd reads whole when it starts: bench/RESULTS.md. */
 #define TEXTHASH_ENTRIES_MAX 2000
+/* The certificate pair the daemons serve, under the render root (read_certificate_pair). */
+#define TLS_PAIR "/etc/ssl/mailinit/pair.pem"
 
 /* Mozilla's server-side TLS profiles (v5.7), for OpenSSL cipher names. */
 static const char intermediate_ciphers[] =
@@ -54,6 +56,7 @@ struct context {
 	char domains[DOMAINS_MAX][256];
 	size_t domain_count;
 	char cert[PATH_MAX], key[PATH_MAX];
+	struct buffer tls_pair; /* the key, then the chain: as read and checked, to be served */
 	char dkim_keys[DOMAINS_MAX][PATH_MAX];
 	char dkim_selectors[DOMAINS_MAX][64];
 	const char *var_name[VARS_MAX];
@@ -169,6 +172,41 @@ static void collect_domains(struct context *c, struct problems *problems)
 	}
 }
 
+/*
+ * The certificate and key are read once, checked as read, and served from one
+ * file rendered with the rest (TLS_PAIR): Postfix and Dovecot never read the
+ * operator's files themselves, so a renewal caught halfway (a new key beside
+ * the old certificate) is refused while the pair already served stays.
+ */
+static int read_certificate_pair(struct context *c, struct problems *problems)
+{
+	size_t cert_len = 0, key_len = 0;
+	char *cert = render_read_file(c->cert, &cert_len);
+	char *key = cert ? render_read_file(c->key, &key_len) : NULL;
+	unsigned before = problems->count;
+
+	if (cert == NULL || key == NULL) {
+		problem(problems, "%s: cannot read it: %s", cert ? c->key : c->cert,
+			strerror(errno));
+		free(cert);
+		return 0;
+	}
+	tls_check_pem(c->cert, cert, cert_len, c->key, key, key_len,
+		      settings_get(c->settings, S_MAIL_HOSTNAME),
+		      strcmp(settings_get(c->settings, S_TLS_HOSTNAME_CHECK), "refuse") == 0,
+		      problems);
+	if (problems->count == before) {
+		buffer_append(&c->tls_pair, key, key_len);
+		if (key_len > 0 && key[key_len - 1] != '\n')
+			buffer_puts(&c->tls_pair, "\n");
+		buffer_append(&c->tls_pair, cert, cert_len);
+	}
+	explicit_bzero(key, key_len);
+	free(key);
+	free(cert);
+	return 0;
+}
+
 static int find_certificate(struct context *c, struct problems *problems)
 {
 	const struct settings *s = c->settings;
@@ -207,9 +245,7 @@ static int find_certificate(struct context *c, struct problems *problems)
 		}
 	}
 check:
-	tls_check(c->cert, c->key, settings_get(s, S_MAIL_HOSTNAME),
-		  strcmp(settings_get(s, S_TLS_HOSTNAME_CHECK), "refuse") == 0, problems);
-	return 0;
+	return read_certificate_pair(c, problems);
 }
 
 static int make_dkim_keys(struct context *c)
@@ -558,8 +594,7 @@ static void set_template_vars(struct context *c)
 		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
 		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
 		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
-	set_var(c, "TLS_CERT", "%s", c->cert);
-	set_var(c, "TLS_KEY", "%s", c->key);
+	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
 	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
 	set_var(c, "DOVECOT_TLS_MIN", "%s", modern ? "TLSv1.3" : "TLSv1.2");
 	/* TLS 1.3 suites are not configured by cipher list; modern allows no 1.2 ones. */
@@ -579,7 +614,8 @@ static int render_all(struct context *c)
 	char path[PATH_MAX], dir[PATH_MAX];
 	char *file;
 	int status = -1;
-	static const char *const dirs[] = {"/etc/postfix", "/etc/dovecot/sieve", "/etc/opendkim"};
+	static const char *const dirs[] = {"/etc/postfix", "/etc/dovecot/sieve", "/etc/opendkim",
+					   "/etc/ssl/mailinit"};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(dir, sizeof(dir), "%s%s", c->root, dirs[i]);
@@ -592,7 +628,8 @@ static int render_all(struct context *c)
 		buffer_printf(&master_extra, "\n# %s\n%s\n", path, file);
 		free(file);
 	}
-	if (render_template_with(c, "postfix/main.cf", "/etc/postfix/main.cf", NULL,
+	if (write_file(c, TLS_PAIR, &c->tls_pair, 0600, 0) == 0 &&
+	    render_template_with(c, "postfix/main.cf", "/etc/postfix/main.cf", NULL,
 				 postfix_overrides, 0644, 0) == 0 &&
 	    render_template(c, "postfix/master.cf", "/etc/postfix/master.cf", master_extra.data,
 			    0644, 0) == 0 &&
@@ -726,6 +763,9 @@ static int finish(struct context *c, int status)
 	for (size_t i = 0; i < c->var_count; i++)
 		free(c->var_value[i]);
 	accounts_free(&c->accounts);
+	if (c->tls_pair.data)
+		explicit_bzero(c->tls_pair.data, c->tls_pair.len);
+	buffer_free(&c->tls_pair);
 	return status;
 }
 

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <time.h>
@@ -107,28 +108,31 @@ int tls_wait(const char *cert, const char *key, unsigned seconds)
 	}
 }
 
-/* The first PEM object of a file: a certificate (want_key false) or a private key. */
-static void *read_pem(const char *path, bool want_key)
+/* The first PEM object of the text: a certificate (want_key false) or a private key.
+   PEM_read skips blocks of other kinds, so one text may hold both. */
+static void *read_pem(const char *text, size_t len, bool want_key)
 {
-	FILE *f = fopen(path, "re");
+	BIO *bio = BIO_new_mem_buf(text, len > INT_MAX ? INT_MAX : (int)len);
 	void *object;
 
-	if (f == NULL)
+	if (bio == NULL)
 		return NULL;
-	object = want_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
-			  : (void *)PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
+	object = want_key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+			  : (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
 	return object;
 }
 
-static X509 *read_certificate(const char *path)
+static void *read_pem_file(const char *path, bool want_key)
 {
-	return read_pem(path, false);
-}
+	size_t len = 0;
+	char *text = render_read_file(path, &len);
+	void *object = text ? read_pem(text, len, want_key) : NULL;
 
-static EVP_PKEY *read_key(const char *path)
-{
-	return read_pem(path, true);
+	if (text)
+		explicit_bzero(text, len);
+	free(text);
+	return object;
 }
 
 /* Days until notAfter (negative: expired); sets *not_yet when notBefore is ahead. */
@@ -141,24 +145,21 @@ static int days_left(X509 *x, bool *not_yet)
 	return days - (days == 0 && seconds < 0);
 }
 
-void tls_check(const char *cert, const char *key, const char *hostname, bool refuse_other_names,
-	       struct problems *problems)
+void tls_check_pem(const char *cert, const char *cert_pem, size_t cert_len, const char *key,
+		   const char *key_pem, size_t key_len, const char *hostname,
+		   bool refuse_other_names, struct problems *problems)
 {
 	X509 *x;
 	EVP_PKEY *k;
 	bool not_yet;
 	int days;
 
-	errno = 0;
-	x = read_certificate(cert);
+	x = read_pem(cert_pem, cert_len, false);
 	if (x == NULL)
-		problem(problems, "%s: not a PEM certificate, or unreadable: %s", cert,
-			errno ? strerror(errno) : openssl_reason());
-	errno = 0;
-	k = read_key(key);
+		problem(problems, "%s: not a PEM certificate: %s", cert, openssl_reason());
+	k = read_pem(key_pem, key_len, true);
 	if (k == NULL)
-		problem(problems, "%s: not a PEM private key, or unreadable: %s", key,
-			errno ? strerror(errno) : openssl_reason());
+		problem(problems, "%s: not a PEM private key: %s", key, openssl_reason());
 	if (x == NULL || k == NULL)
 		goto out;
 	if (X509_check_private_key(x, k) != 1) {
@@ -190,10 +191,29 @@ out:
 	EVP_PKEY_free(k);
 }
 
+void tls_check(const char *cert, const char *key, const char *hostname, bool refuse_other_names,
+	       struct problems *problems)
+{
+	size_t cert_len = 0, key_len = 0;
+	char *cert_pem = render_read_file(cert, &cert_len);
+	char *key_pem = cert_pem ? render_read_file(key, &key_len) : NULL;
+
+	if (cert_pem == NULL || key_pem == NULL)
+		problem(problems, "%s: not a PEM %s, or unreadable: %s", cert_pem ? key : cert,
+			cert_pem ? "private key" : "certificate", strerror(errno));
+	else
+		tls_check_pem(cert, cert_pem, cert_len, key, key_pem, key_len, hostname,
+			      refuse_other_names, problems);
+	free(cert_pem);
+	if (key_pem)
+		explicit_bzero(key_pem, key_len);
+	free(key_pem);
+}
+
 static bool self_signed_is_usable(const char *cert, const char *key, const char *hostname)
 {
-	X509 *x = read_certificate(cert);
-	EVP_PKEY *k = read_key(key);
+	X509 *x = read_pem_file(cert, false);
+	EVP_PKEY *k = read_pem_file(key, true);
 	bool not_yet, usable = false;
 
 	if (x && k)
