@@ -492,6 +492,7 @@ static void add_role_addresses(struct context *c, struct lookup_table *virtual)
 static int render_maps(struct context *c)
 {
 	struct buffer vmailbox = {0}, virtual = {0}, logins = {0}, users = {0}, sasl = {0};
+	struct buffer own = {0};
 	struct lookup_table virtual_table = {0}, logins_table = {0};
 	struct accounts *a = &c->accounts;
 	int status = 0;
@@ -517,6 +518,12 @@ static int render_maps(struct context *c)
 			lookup_table_add(&logins_table, a->alias[i].source, a->alias[i].targets);
 	}
 	add_role_addresses(c, &virtual_table);
+	/* Port 25's check_sender_access: our domains (and their subdomains) need a login. */
+	for (size_t i = 0; i < c->domain_count; i++)
+		buffer_printf(&own,
+			      "%s REJECT 5.7.1 a sender in %s must log in to send (submission, "
+			      "port 587 or 465)\n",
+			      c->domains[i], c->domains[i]);
 	lookup_table_write(&virtual_table, &virtual);
 	lookup_table_write(&logins_table, &logins);
 	if (settings_get(c->settings, S_RELAYHOST_USERNAME))
@@ -526,6 +533,7 @@ static int render_maps(struct context *c)
 	if (write_file(c, "/etc/postfix/vmailbox", &vmailbox, 0644, 0) != 0 ||
 	    write_file(c, "/etc/postfix/virtual", &virtual, 0644, 0) != 0 ||
 	    write_file(c, "/etc/postfix/sender-logins", &logins, 0644, 0) != 0 ||
+	    write_file(c, "/etc/postfix/own-domains", &own, 0644, 0) != 0 ||
 	    write_file(c, "/etc/postfix/sasl_passwd", &sasl, 0600, 0) != 0 ||
 	    write_file(c, "/etc/dovecot/users", &users, 0640, c->dovecot_gid) != 0 ||
 	    (maps_are_hashed(c) && build_hash_maps(c) != 0))
@@ -537,6 +545,7 @@ static int render_maps(struct context *c)
 	buffer_free(&logins);
 	buffer_free(&users);
 	buffer_free(&sasl);
+	buffer_free(&own);
 	return status;
 }
 
