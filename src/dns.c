@@ -58,10 +58,50 @@ static void print_tls_records(const struct settings *s, const char *domain)
 	}
 }
 
+/* RFC 6186 (and RFC 8314: implicit TLS first): where clients find each service; "." for
+   a service that is off, so a client does not go looking for it. */
+static void print_srv_records(const struct settings *s, const char *domain)
+{
+	static const struct {
+		const char *service;
+		unsigned priority, port;
+		enum setting_id enabled; /* SETTING_COUNT: always on */
+	} srv[] = {
+	    {"submissions", 0, 465, SETTING_COUNT},   {"submission", 10, 587, SETTING_COUNT},
+	    {"imaps", 0, 993, S_ENABLE_IMAP},         {"imap", 10, 143, S_ENABLE_IMAP},
+	    {"pop3s", 0, 995, S_ENABLE_POP3},         {"pop3", 10, 110, S_ENABLE_POP3},
+	    {"sieve", 0, 4190, S_ENABLE_MANAGESIEVE},
+	};
+
+	for (size_t i = 0; i < sizeof(srv) / sizeof(srv[0]); i++) {
+		if (srv[i].enabled == SETTING_COUNT || settings_bool(s, srv[i].enabled))
+			printf("_%s._tcp.%s.\tIN\tSRV\t%u 1 %u %s.\n", srv[i].service, domain,
+			       srv[i].priority, srv[i].port, settings_get(s, S_MAIL_HOSTNAME));
+		else
+			printf("_%s._tcp.%s.\tIN\tSRV\t0 0 0 .\n", srv[i].service, domain);
+	}
+}
+
+/* MAIL_DOMAIN, one of MAIL_DOMAINS, or a domain that has DKIM keys (an account's domain). */
+static bool is_mail_domain(const struct settings *s, const char *domain, int dkim_keys)
+{
+	char words[64][256];
+	size_t n = settings_split(settings_get(s, S_MAIL_DOMAINS), words, 64);
+
+	if (same_domain(settings_get(s, S_MAIL_DOMAIN), domain) || dkim_keys > 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (same_domain(words[i], domain))
+			return true;
+	}
+	return false;
+}
+
 int dns_print(const struct settings *s, const char *dkim_dir, const char *domain)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2];
 	struct dirent **entries = NULL;
+	bool dkim = settings_bool(s, S_ENABLE_DKIM);
 	const char *why;
 	int count;
 
@@ -69,21 +109,29 @@ int dns_print(const struct settings *s, const char *dkim_dir, const char *domain
 		log_error("dns: \"%s\" %s", domain, why);
 		return EX_USAGE;
 	}
-	printf("; DNS records for %s (zone-file syntax)\n", domain);
-	printf("%s.\tIN\tMX\t10 %s.\n", domain, settings_get(s, S_MAIL_HOSTNAME));
-	printf("%s.\tIN\tTXT\t\"v=spf1 mx -all\"\n", domain);
 	snprintf(dir, sizeof(dir), "%s/%s", dkim_dir, domain);
 	count = scandir(dir, &entries, txt_file, alphasort);
-	if (count <= 0) {
-		log_error("dns: no DKIM key for %s in %s (is it a mail domain? keys are made at "
-			  "start)",
+	/* Nothing is printed for a domain that is not ours: half a zone is worse than none. */
+	if (!is_mail_domain(s, domain, count)) {
+		log_error("dns: %s is not a mail domain here (MAIL_DOMAIN, MAIL_DOMAINS, or the "
+			  "domain of an account)",
+			  domain);
+		free(entries);
+		return EX_NOUSER;
+	}
+	if (dkim && count <= 0) {
+		log_error("dns: no DKIM key for %s in %s yet (keys are made when the server "
+			  "starts: start it, then ask again)",
 			  domain, dir);
 		free(entries);
 		return EX_UNAVAILABLE;
 	}
+	printf("; DNS records for %s (zone-file syntax)\n", domain);
+	printf("%s.\tIN\tMX\t10 %s.\n", domain, settings_get(s, S_MAIL_HOSTNAME));
+	printf("%s.\tIN\tTXT\t\"v=spf1 mx -all\"\n", domain);
 	for (int i = 0; i < count; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
-		char *record = render_read_file(path, NULL);
+		char *record = dkim ? render_read_file(path, NULL) : NULL;
 		if (record) {
 			fputs(record, stdout);
 			free(record);
@@ -94,5 +142,6 @@ int dns_print(const struct settings *s, const char *dkim_dir, const char *domain
 	printf("_dmarc.%s.\tIN\tTXT\t\"v=DMARC1; p=quarantine; rua=mailto:%s\"\n", domain,
 	       settings_get(s, S_POSTMASTER_ADDRESS));
 	print_tls_records(s, domain);
+	print_srv_records(s, domain);
 	return 0;
 }

@@ -12,10 +12,14 @@
  *	of every selector kept for the domain (the one it signs with and any
  *	older one not yet removed), a DMARC policy (quarantine, reports to the
  *	postmaster address), a TLS-RPT record, and an MTA-STS record with the
- *	policy file it needs served over HTTPS (mode testing, the MX named).
+ *	policy file it needs served over HTTPS (mode testing, the MX named),
+ *	and the RFC 6186 SRV records mail clients configure themselves from
+ *	(implicit TLS preferred, RFC 8314; "." for a protocol that is off).
  *
  * DIAGNOSTICS
- *	An unknown domain or a missing DKIM key is named; exit 64 or 69.
+ *	Nothing is printed for a domain that is not ours. Exit 64: not a
+ *	domain name; 67: not a mail domain here; 69: DKIM is on and the
+ *	domain has no key yet (the server makes them when it starts).
  */
 #ifndef MAILINIT_DNS_H
 #define MAILINIT_DNS_H
