@@ -14,6 +14,7 @@
 #include <sysexits.h>
 
 #include "dns.h"
+#include "domains.h"
 #include "log.h"
 #include "render.h"
 
@@ -82,21 +83,6 @@ static void print_srv_records(const struct settings *s, const char *domain)
 	}
 }
 
-/* MAIL_DOMAIN, one of MAIL_DOMAINS, or a domain that has DKIM keys (an account's domain). */
-static bool is_mail_domain(const struct settings *s, const char *domain, int dkim_keys)
-{
-	char words[64][256];
-	size_t n = settings_split(settings_get(s, S_MAIL_DOMAINS), words, 64);
-
-	if (same_domain(settings_get(s, S_MAIL_DOMAIN), domain) || dkim_keys > 0)
-		return true;
-	for (size_t i = 0; i < n; i++) {
-		if (same_domain(words[i], domain))
-			return true;
-	}
-	return false;
-}
-
 int dns_print(const struct settings *s, const char *dkim_dir, const char *domain)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2];
@@ -111,8 +97,9 @@ int dns_print(const struct settings *s, const char *dkim_dir, const char *domain
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", dkim_dir, domain);
 	count = scandir(dir, &entries, txt_file, alphasort);
-	/* Nothing is printed for a domain that is not ours: half a zone is worse than none. */
-	if (!is_mail_domain(s, domain, count)) {
+	/* Nothing is printed for a domain that is not ours (an account's domain has DKIM keys):
+	   half a zone is worse than none. */
+	if (!domain_is_configured(s, domain) && count <= 0) {
 		log_error("dns: %s is not a mail domain here (MAIL_DOMAIN, MAIL_DOMAINS, or the "
 			  "domain of an account)",
 			  domain);

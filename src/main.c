@@ -7,6 +7,7 @@
  *	mailinit check [--output DIR]
  *	mailinit health [--json]
  *	mailinit dns DOMAIN
+ *	mailinit autoconfig DOMAIN [mozilla|microsoft]
  *	mailinit reload
  *	mailinit user|alias|domain|dkim ...    (admin.h)
  *	mailinit import DIR
@@ -53,6 +54,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "autoconfig.h"
 #include "caps.h"
 #include "dns.h"
 #include "health.h"
@@ -81,6 +83,8 @@ static void usage(FILE *out)
 	    "       mailinit health [--json]         probe every listener: exit 0 healthy, 1 not\n"
 	    "       mailinit dns DOMAIN              the DNS records to publish (MX, SPF, DKIM, "
 	    "DMARC, MTA-STS, TLS-RPT)\n"
+	    "       mailinit autoconfig DOMAIN [mozilla|microsoft]   what mail clients "
+	    "configure themselves from\n"
 	    "       mailinit reload                  check the configuration, then make the "
 	    "server reload it\n"
 	    "       mailinit user add ADDRESS [--password-stdin] [--quota SIZE]\n"
@@ -475,6 +479,22 @@ static int command_dns(int argc, char **argv)
 	return status;
 }
 
+static int command_autoconfig(int argc, char **argv)
+{
+	struct provision_options options = default_options();
+	struct settings settings;
+	int status;
+
+	if (argc < 1 || argc > 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	load_running_settings(&options, &settings);
+	status = autoconfig_print(&settings, argv[0], argc == 2 ? argv[1] : NULL);
+	settings_free(&settings);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *command = argc > 1 ? argv[1] : "run";
@@ -489,6 +509,8 @@ int main(int argc, char **argv)
 		return command_health(argc - 2, argv + 2);
 	if (strcmp(command, "dns") == 0)
 		return command_dns(argc - 2, argv + 2);
+	if (strcmp(command, "autoconfig") == 0)
+		return command_autoconfig(argc - 2, argv + 2);
 	if (strcmp(command, "reload") == 0)
 		return command_reload(argc - 2, argv + 2);
 	if (strcmp(command, "user") == 0 || strcmp(command, "alias") == 0 ||
