@@ -754,11 +754,16 @@ static int dkim_remove(struct admin *a, int argc, char **argv)
 /* ---- import from docker-mailserver ---- */
 
 /* Its dovecot-quotas.cf: "user@domain:SIZE"; the size of ADDRESS, or NULL. */
-static const char *dms_quota(const struct lines *quotas, const char *address)
+static const char *dms_quota(const struct lines *quotas, const char *dir, const char *address)
 {
 	long at = lines_find(quotas, true, address);
+	const char *colon = at < 0 ? NULL : strchr(quotas->line[at], ':');
 
-	return at < 0 ? NULL : strchr(quotas->line[at], ':') + 1;
+	if (at >= 0 && colon == NULL)
+		log_warn("%s/dovecot-quotas.cf:%ld: expected user@domain:SIZE; %s is imported "
+			 "without a quota",
+			 dir, at + 1, address);
+	return colon ? colon + 1 : NULL;
 }
 
 /*
@@ -825,7 +830,7 @@ static int import_docker_mailserver(struct admin *a, const char *dir)
 			    dir, i + 1, address);
 			continue;
 		}
-		quota = dms_quota(&dms_quotas, address);
+		quota = dms_quota(&dms_quotas, dir, address);
 		if (quota && (!accounts_parse_size(quota, &bytes) || bytes == 0))
 			quota = NULL; /* "0" and unparsable: no quota, as docker-mailserver does */
 		if (lines_find(&accounts, true, address) >= 0) {
