@@ -43,6 +43,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,9 +496,27 @@ static int command_autoconfig(int argc, char **argv)
 	return status;
 }
 
+/* "--help" or "-h" anywhere: the usage, on stdout, and nothing else is done. */
+static bool help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *command = argc > 1 ? argv[1] : "run";
+
+	if (help_asked(argc, argv) || strcmp(command, "--version") == 0) {
+		if (strcmp(command, "--version") == 0)
+			printf("mailinit %s\n", MAILINIT_VERSION);
+		else
+			usage(stdout);
+		return 0;
+	}
 
 	if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
 		return command_run(argc - 1, argv + 1); /* "mailinit --config FILE" */
