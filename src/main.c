@@ -64,6 +64,7 @@
 #include "provision.h"
 #include "services.h"
 #include "settings.h"
+#include "signals.h"
 #include "supervise.h"
 
 #ifndef MAILINIT_VERSION
@@ -188,13 +189,53 @@ static void load_running_settings(const struct provision_options *options,
 }
 
 /*
+ * Waits for the provisioning child. A SIGTERM or SIGINT meanwhile (blocked since
+ * command_run began: as PID 1 they would otherwise be ignored) ends it, so a stop
+ * during a long CERT_WAIT is prompt and nothing starts after it; SIGKILL if it has
+ * not gone a second later. *stop gets the signal, or 0. Returns the wait status.
+ */
+static int wait_provisioning(pid_t pid, int *stop)
+{
+	const struct timespec second = {1, 0};
+	sigset_t set;
+	int status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	*stop = 0;
+	for (;;) {
+		pid_t done = waitpid(pid, &status, WNOHANG);
+
+		if (done == pid)
+			return status;
+		if (done < 0 && errno != EINTR) {
+			log_error_sys("waitpid");
+			return -1;
+		}
+		int sig = *stop ? sigtimedwait(&set, NULL, &second) : sigwaitinfo(&set, NULL);
+		if ((sig == SIGTERM || sig == SIGINT) && *stop == 0) {
+			*stop = sig;
+			log_info("received SIG%s during provisioning: stopping before anything "
+				 "starts",
+				 signal_name(sig));
+			kill(pid, SIGTERM);
+		} else if (sig < 0 && errno == EAGAIN && *stop != 0) {
+			kill(pid, SIGKILL);
+		}
+	}
+}
+
+/*
  * Provisioning runs in a child: OpenSSL, libconfuse and the rendering buffers
  * then never touch PID 1's memory, which stays small for as long as the
  * container runs (bench/RESULTS.md).
  */
-static int provision_in_child(const struct provision_options *options)
+static int provision_in_child(const struct provision_options *options, int *stop)
 {
 	struct settings settings;
+	sigset_t none;
 	int status;
 	pid_t pid = fork();
 
@@ -203,17 +244,20 @@ static int provision_in_child(const struct provision_options *options)
 		return EX_OSERR;
 	}
 	if (pid == 0) {
+		/* The child dies of SIGTERM, as any process does. */
+		proc_reset_signals();
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		status = provision(options, environ, &settings);
 		settings_free(&settings);
 		fflush(stdout);
 		_exit(status);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			log_error_sys("waitpid");
-			return EX_OSERR;
-		}
-	}
+	status = wait_provisioning(pid, stop);
+	if (*stop)
+		return 0;
+	if (status < 0)
+		return EX_OSERR;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	log_error("provisioning was killed by signal %d", WTERMSIG(status));
@@ -314,6 +358,12 @@ static int command_run(int argc, char **argv)
 	struct settings settings;
 	int status;
 
+	sigset_t handled;
+	int stop;
+
+	/* From the first moment: as PID 1, a signal with no handler is ignored. */
+	signals_handled(&handled);
+	sigprocmask(SIG_BLOCK, &handled, NULL);
 	options = default_options();
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
@@ -331,7 +381,7 @@ static int command_run(int argc, char **argv)
 		struct timespec began;
 
 		clock_gettime(CLOCK_MONOTONIC, &began);
-		if ((status = provision_in_child(&options)) != 0) {
+		if ((status = provision_in_child(&options, &stop)) != 0 || stop) {
 			services_free(&config);
 			return status;
 		}

@@ -106,6 +106,9 @@ static void begin_shutdown(struct supervisor *sv, int signal, int status)
 	sv->shutting_down = true;
 	sv->stop_signal = signal;
 	sv->deadline = now_ms() + (int64_t)sv->config->stop_grace * 1000;
+	/* A reload being rendered would only reload what is being stopped. */
+	if (sv->reconfigure_pid > 0)
+		kill(sv->reconfigure_pid, SIGTERM);
 	if (signal != 0)
 		log_info("received SIG%s: stopping all services (grace %u s)", signal_name(signal),
 			 sv->config->stop_grace);
@@ -625,9 +628,16 @@ int supervise_run(const struct supervisor_config *config)
 		    .spec = &config->services[i], .state = SVC_DOWN, .target_fd = -1};
 	if (setup(&sv) != 0)
 		return EX_OSERR;
+	reap_children(&sv); /* orphans of provisioning, whose SIGCHLD main() consumed */
 
-	for (size_t i = 0; i < sv.count && !sv.shutting_down; i++)
+	/* A stop asked for before or during the start (its signal is pending since
+	   main() blocked it) starts nothing more. */
+	for (size_t i = 0; i < sv.count; i++) {
+		read_signals(&sv);
+		if (sv.shutting_down)
+			break;
 		apply(&sv, &sv.services[i], SVC_EV_START);
+	}
 	for (;;) {
 		if (sv.shutting_down)
 			advance_shutdown(&sv);
