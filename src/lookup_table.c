@@ -95,7 +95,8 @@ static void write_run(const struct lookup_entry *run, size_t n, struct buffer *o
 
 void lookup_table_write(struct lookup_table *t, struct buffer *out)
 {
-	qsort(t->entry, t->count, sizeof(*t->entry), by_key_then_order);
+	if (t->count > 1)
+		qsort(t->entry, t->count, sizeof(*t->entry), by_key_then_order);
 	for (size_t i = 0, j; i < t->count; i = j) {
 		for (j = i + 1; j < t->count && strcmp(t->entry[i].key, t->entry[j].key) == 0; j++)
 			;
