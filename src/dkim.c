@@ -6,10 +6,12 @@
  *	See dkim.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -21,6 +23,7 @@
 #include "dkim.h"
 #include "log.h"
 #include "render.h"
+#include "safe_dir.h"
 
 int dkim_public_record(const char *key_path, char *record, size_t size)
 {
@@ -42,6 +45,68 @@ int dkim_public_record(const char *key_path, char *record, size_t size)
 	return status;
 }
 
+/*
+ * DIR (.../dkim) and DIR/DOMAIN belong to root, group GID, 0750, opened without
+ * following links: OpenDKIM reads the keys but does not own where they are
+ * (older volumes gave it the directories, from which it could have swapped in
+ * links for root to follow). With UID -1 (tests, a scratch check) owners stay.
+ */
+static int secure_domain_dir(const char *dir, const char *domain, uid_t uid, gid_t gid)
+{
+	char parent[PATH_MAX], path[PATH_MAX + 256];
+	const char *base = strrchr(dir, '/');
+	uid_t owner = uid == (uid_t)-1 ? (uid_t)-1 : geteuid();
+	int parent_fd, dir_fd, fd;
+
+	snprintf(parent, sizeof(parent), "%.*s", base ? (int)(base - dir) : 0, dir);
+	base = base ? base + 1 : dir;
+	if (render_mkdirs(*parent ? parent : ".", 0755, (uid_t)-1, (gid_t)-1) != 0)
+		return -1;
+	if ((parent_fd = open(*parent ? parent : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_error_sys("cannot open %s", parent);
+		return -1;
+	}
+	dir_fd = safe_dir_open(parent_fd, base, dir, 0750, owner, gid,
+			       SAFE_DIR_CREATE | (owner != (uid_t)-1 ? SAFE_DIR_OWN : 0));
+	close(parent_fd);
+	if (dir_fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, domain);
+	fd = safe_dir_open(dir_fd, domain, path, 0750, owner, gid,
+			   SAFE_DIR_CREATE | (owner != (uid_t)-1 ? SAFE_DIR_OWN : 0));
+	close(dir_fd);
+	return fd;
+}
+
+/* A key found with another owner or mode (copied in as root, say) is given to OpenDKIM, on its
+   descriptor; a link is not followed, and left as the operator made it. */
+static void give_key_to_opendkim(int domain_fd, const char *name, const char *path, uid_t uid,
+				 gid_t gid)
+{
+	struct stat st;
+	int fd;
+
+	if (uid == (uid_t)-1)
+		return;
+	if ((fd = openat(domain_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+		if (errno == ELOOP)
+			log_warn("%s is a symbolic link: its owner and mode are left as they are "
+				 "(OpenDKIM must be able to read what it points at)",
+				 path);
+		return;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != 0600)) {
+		if (fchown(fd, uid, gid) == 0 && fchmod(fd, 0600) == 0)
+			log_info("%s: given to OpenDKIM (%u:%u, 0600) so it can sign", path,
+				 (unsigned)uid, (unsigned)gid);
+		else
+			log_error_sys("%s: cannot give it to OpenDKIM (%u:%u, 0600)", path,
+				      (unsigned)uid, (unsigned)gid);
+	}
+	close(fd);
+}
+
 int dkim_ensure_key(const char *dir, const char *domain, const char *selector, uid_t uid, gid_t gid,
 		    char *key_path, size_t size)
 {
@@ -53,12 +118,18 @@ int dkim_ensure_key(const char *dir, const char *domain, const char *selector, u
 	long len;
 	int status = -1;
 
+	char key_name[80];
+	int domain_fd;
+
 	snprintf(domain_dir, sizeof(domain_dir), "%s/%s", dir, domain);
 	snprintf(key_path, size, "%s/%s.private", domain_dir, selector);
 	snprintf(txt_path, sizeof(txt_path), "%s/%s.txt", domain_dir, selector);
+	snprintf(key_name, sizeof(key_name), "%s.private", selector);
+	if ((domain_fd = secure_domain_dir(dir, domain, uid, gid)) < 0)
+		return safe_dir_refused(errno) ? 1 : -1;
+	give_key_to_opendkim(domain_fd, key_name, key_path, uid, gid);
+	close(domain_fd);
 	if (access(key_path, F_OK) != 0) {
-		if (render_mkdirs(domain_dir, 0750, uid, gid) != 0)
-			return -1;
 		if ((k = EVP_RSA_gen(2048)) == NULL || (bio = BIO_new(BIO_s_mem())) == NULL ||
 		    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1) {
 			log_error("%s: cannot make a DKIM key", domain);
@@ -78,7 +149,7 @@ int dkim_ensure_key(const char *dir, const char *domain, const char *selector, u
 	for (size_t i = 0, n = strlen(record); i < n; i += 250)
 		buffer_printf(&txt, "\"%.250s\" ", record + i);
 	buffer_puts(&txt, ")\n");
-	status = render_write(txt_path, txt.data, txt.len, 0644, uid, gid);
+	status = render_write(txt_path, txt.data, txt.len, 0644, (uid_t)-1, (gid_t)-1);
 out:
 	buffer_free(&txt);
 	BIO_free(bio);

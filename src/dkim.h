@@ -10,7 +10,12 @@
  *	A 2048-bit RSA key per domain, made with OpenSSL when it is missing, in
  *	DIR/DOMAIN/SELECTOR.private (mode 0600, owned by OpenDKIM's user) with
  *	the TXT record to publish beside it in SELECTOR.txt. An existing key is
- *	never replaced.
+ *	never replaced; one with another owner or mode (copied in as root) is
+ *	given to OpenDKIM. DIR and DIR/DOMAIN belong to root (group OpenDKIM,
+ *	0750), taken back from OpenDKIM in volumes made by older versions, and
+ *	are opened without following links (safe_dir.h). Returns 0, -1 on an
+ *	error, 1 when a link or non-directory stands where DIR/DOMAIN belongs
+ *	(logged, left alone, no key).
  *
  *	The selector a domain signs with is DIR/DOMAIN/selector when that file
  *	exists ("mailinit dkim rotate" writes it), else the default

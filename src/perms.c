@@ -3,12 +3,16 @@
  *	perms - mailboxes exist and belong to vmail
  *
  * DESCRIPTION
- *	See perms.h. nftw() carries no user pointer, so the walk's target
- *	owner and count live in one file-local struct for its duration.
+ *	See perms.h. vmail owns everything below MAIL_DIR/vhosts and can swap
+ *	any of it for a symbolic link at any moment (a Sieve script, a
+ *	compromised delivery). Root therefore works only through descriptors
+ *	opened with O_NOFOLLOW from MAIL_DIR down (safe_dir.h), and changes
+ *	owners with fchownat(AT_SYMLINK_NOFOLLOW) relative to the directory it
+ *	holds open: what a link points at is never created, chowned or chmodded.
  */
-#define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,66 +22,185 @@
 #include "log.h"
 #include "perms.h"
 #include "render.h"
+#include "safe_dir.h"
 
-static struct {
+/* Maildir++ is four levels deep (domain/user/.folder/cur); anything far deeper is not mail. */
+#define WALK_DEPTH_MAX 32
+
+struct walk {
 	uid_t uid;
 	gid_t gid;
+	dev_t dev;
 	long changed;
 	int failed;
-} walk;
+};
 
-static int fix_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* DIR_FD is PATH, opened without following links; it is closed here. */
+static void fix_tree(struct walk *w, int dir_fd, const char *path, int depth)
 {
-	(void)type;
-	(void)ftw;
-	if (st->st_uid == walk.uid && st->st_gid == walk.gid)
-		return 0;
-	if (lchown(path, walk.uid, walk.gid) != 0) {
-		log_error_sys("cannot give %s to %u:%u", path, (unsigned)walk.uid,
-			      (unsigned)walk.gid);
-		walk.failed = 1;
-		return 0;
+	DIR *dir = fdopendir(dir_fd);
+	struct dirent *entry;
+	char child[PATH_MAX];
+
+	if (dir == NULL) {
+		log_error_sys("cannot read %s", path);
+		close(dir_fd);
+		w->failed = 1;
+		return;
 	}
-	walk.changed++;
-	return 0;
+	while ((errno = 0, entry = readdir(dir)) != NULL) {
+		struct stat st;
+		const char *name = entry->d_name;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", path, name);
+		if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT) /* gone meanwhile: a delivery moved it */
+				log_error_sys("cannot stat %s", child);
+			continue;
+		}
+		if (st.st_dev != w->dev)
+			continue; /* another file system mounted here: not ours to walk */
+		if (st.st_uid != w->uid || st.st_gid != w->gid) {
+			/* The entry itself, whatever it is now: a link swapped in since the
+			   fstatat gets its own owner changed, never its target's. */
+			if (fchownat(dirfd(dir), name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) == 0) {
+				w->changed++;
+			} else if (errno != ENOENT) {
+				log_error_sys("cannot give %s to %u:%u", child, (unsigned)w->uid,
+					      (unsigned)w->gid);
+				w->failed = 1;
+			}
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if (depth >= WALK_DEPTH_MAX) {
+			log_warn("%s: deeper than %d levels, not walked", child, WALK_DEPTH_MAX);
+			continue;
+		}
+		int fd = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			fix_tree(w, fd, child, depth + 1);
+		else if (errno != ENOENT && !safe_dir_refused(errno))
+			log_error_sys("cannot open %s", child);
+	}
+	if (errno != 0) {
+		log_error_sys("cannot read %s", path);
+		w->failed = 1;
+	}
+	closedir(dir);
 }
 
 long mail_owner_fix(const char *dir, uid_t uid, gid_t gid)
 {
-	walk.uid = uid;
-	walk.gid = gid;
-	walk.changed = 0;
-	walk.failed = 0;
-	if (nftw(dir, fix_entry, 32, FTW_PHYS | FTW_MOUNT) != 0 && errno != ENOENT) {
-		log_error_sys("cannot walk %s", dir);
+	struct walk w = {.uid = uid, .gid = gid};
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_error_sys("cannot open %s", dir);
 		return -1;
 	}
-	return walk.failed ? -1 : walk.changed;
+	if (fstat(fd, &st) != 0) {
+		log_error_sys("cannot stat %s", dir);
+		close(fd);
+		return -1;
+	}
+	w.dev = st.st_dev;
+	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) == 0)
+		w.changed++;
+	fix_tree(&w, fd, dir, 0);
+	return w.failed ? -1 : w.changed;
+}
+
+/* DOMAIN/LOCAL/{cur,new,tmp} below VHOSTS_FD, made where missing, never through a link.
+   0: there; 1: refused (a link in the way, logged); -1: an error. */
+static int mailbox_prepare(int vhosts_fd, const char *vhosts, const struct account *a, uid_t uid,
+			   gid_t gid)
+{
+	static const char *const sub[] = {"cur", "new", "tmp"};
+	const char *names[2] = {a->domain, a->local};
+	char path[PATH_MAX];
+	int fd = vhosts_fd, status = 0;
+
+	snprintf(path, sizeof(path), "%s", vhosts);
+	for (size_t i = 0; i < 2 && status == 0; i++) {
+		size_t len = strlen(path);
+		int next;
+
+		snprintf(path + len, sizeof(path) - len, "/%s", names[i]);
+		next = safe_dir_open(fd, names[i], path, 0700, uid, gid, SAFE_DIR_CREATE);
+		if (fd != vhosts_fd)
+			close(fd);
+		if (next < 0)
+			return safe_dir_refused(errno) ? 1 : -1;
+		fd = next;
+	}
+	for (size_t j = 0; j < 3 && status == 0; j++) {
+		char sub_path[PATH_MAX + 8];
+		int s;
+
+		snprintf(sub_path, sizeof(sub_path), "%s/%s", path, sub[j]);
+		if ((s = safe_dir_open(fd, sub[j], sub_path, 0700, uid, gid, SAFE_DIR_CREATE)) >= 0)
+			close(s);
+		else
+			status = safe_dir_refused(errno) ? 1 : -1;
+	}
+	close(fd);
+	return status;
 }
 
 int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size_t count, uid_t uid,
 		      gid_t gid)
 {
-	static const char *const sub[] = {"cur", "new", "tmp"};
-	char path[PATH_MAX];
+	char vhosts[PATH_MAX], probe[PATH_MAX];
+	int root_fd, vhosts_fd, status = 0;
 	long changed;
 
-	snprintf(path, sizeof(path), "%s/vhosts", mail_dir);
-	if (render_mkdirs(path, 0755, uid, gid) != 0)
+	/* MAIL_DIR itself is root's (a volume's mount point): made as root if missing. */
+	if (render_mkdirs(mail_dir, 0755, (uid_t)-1, (gid_t)-1) != 0)
 		return -1;
-	for (size_t i = 0; i < count; i++) {
-		for (size_t j = 0; j < 3; j++) {
-			snprintf(path, sizeof(path), "%s/vhosts/%s/%s/%s", mail_dir,
-				 accounts[i].domain, accounts[i].local, sub[j]);
-			if (access(path, F_OK) != 0 && render_mkdirs(path, 0700, uid, gid) != 0)
-				return -1;
-		}
+	if ((root_fd = open(mail_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_error_sys("cannot open %s", mail_dir);
+		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/vhosts", mail_dir);
-	if ((changed = mail_owner_fix(path, uid, gid)) < 0)
+	snprintf(vhosts, sizeof(vhosts), "%s/vhosts", mail_dir);
+	vhosts_fd = safe_dir_open(root_fd, "vhosts", vhosts, 0755, uid, gid, SAFE_DIR_CREATE);
+	close(root_fd);
+	if (vhosts_fd < 0)
+		return -1;
+	for (size_t i = 0; i < count && status == 0; i++) {
+		/* The common case, every mailbox there: one lookup each, nothing made. */
+		snprintf(probe, sizeof(probe), "%s/%s/tmp", accounts[i].domain, accounts[i].local);
+		if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			snprintf(probe, sizeof(probe), "%s/%s/cur", accounts[i].domain,
+				 accounts[i].local);
+			if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+				snprintf(probe, sizeof(probe), "%s/%s/new", accounts[i].domain,
+					 accounts[i].local);
+				if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+					continue;
+			}
+		}
+		int prepared = mailbox_prepare(vhosts_fd, vhosts, &accounts[i], uid, gid);
+		if (prepared == 1)
+			log_warn(
+			    "%s: its mailbox was not prepared (see above); the other mailboxes "
+			    "were",
+			    accounts[i].address);
+		else if (prepared < 0)
+			status = -1;
+	}
+	close(vhosts_fd);
+	if (status != 0)
+		return -1;
+	if ((changed = mail_owner_fix(vhosts, uid, gid)) < 0)
 		return -1;
 	if (changed > 0)
-		log_info("%s: gave %ld entries to %u:%u", path, changed, (unsigned)uid,
+		log_info("%s: gave %ld entries to %u:%u", vhosts, changed, (unsigned)uid,
 			 (unsigned)gid);
 	return 0;
 }

@@ -9,8 +9,12 @@
  *	Creates MAIL_DIR/vhosts/DOMAIN/USER/{cur,new,tmp} for every account
  *	that lacks them (mode 0700), then walks MAIL_DIR/vhosts and changes
  *	the owner of only the entries that are not uid:gid. No blind
- *	"chown -R": a correct tree of 100,000 files costs one lstat each.
- *	Symbolic links are not followed.
+ *	"chown -R": a correct tree of 100,000 files costs one fstatat each.
+ *	vmail can swap anything in that tree for a symbolic link, so all of it
+ *	is done through descriptors opened with O_NOFOLLOW from MAIL_DIR down,
+ *	and owners change with fchownat(AT_SYMLINK_NOFOLLOW): a link is never
+ *	followed. A link where a directory belongs is logged and left alone,
+ *	and the other mailboxes are still prepared.
  */
 #ifndef MAILINIT_PERMS_H
 #define MAILINIT_PERMS_H

@@ -260,9 +260,16 @@ static int make_dkim_keys(struct context *c)
 		/* "mailinit dkim rotate" names the domain's selector; else DKIM_SELECTOR. */
 		dkim_active_selector(dir, c->domains[i], settings_get(c->settings, S_DKIM_SELECTOR),
 				     c->dkim_selectors[i], sizeof(c->dkim_selectors[i]));
-		if (dkim_ensure_key(dir, c->domains[i], c->dkim_selectors[i], c->opendkim_uid,
-				    c->opendkim_gid, c->dkim_keys[i], sizeof(c->dkim_keys[i])) != 0)
+		int made =
+		    dkim_ensure_key(dir, c->domains[i], c->dkim_selectors[i], c->opendkim_uid,
+				    c->opendkim_gid, c->dkim_keys[i], sizeof(c->dkim_keys[i]));
+		if (made < 0)
 			return -1;
+		if (made > 0) { /* a link where its directory belongs: logged, left alone */
+			log_warn("%s: mail from it is not DKIM-signed until that is fixed",
+				 c->domains[i]);
+			c->dkim_keys[i][0] = '\0';
+		}
 	}
 	return 0;
 }
@@ -558,6 +565,9 @@ static int render_dkim_tables(struct context *c)
 
 	for (size_t i = 0; i < c->domain_count; i++) {
 		const char *selector = c->dkim_selectors[i];
+
+		if (c->dkim_keys[i][0] == '\0')
+			continue; /* refused by make_dkim_keys */
 
 		buffer_printf(&keys, "%s._domainkey.%s %s:%s:%s\n", selector, c->domains[i],
 			      c->domains[i], selector, c->dkim_keys[i]);

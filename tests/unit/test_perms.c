@@ -64,10 +64,105 @@ static void maildirs_are_made_and_only_wrong_owners_fixed(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static void mode_and_owner(const char *path, mode_t *mode, uid_t *uid)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	*mode = st.st_mode & 07777;
+	*uid = st.st_uid;
+}
+
+/*
+ * vmail swapped a domain directory, a mailbox directory and a cur/ for symbolic
+ * links to root's things outside the tree: provisioning (as root) leaves every
+ * target as it was, says so, and still prepares the other mailboxes.
+ */
+static void symlinks_in_the_mail_tree_are_never_followed(void **state)
+{
+	char base[] = "/tmp/mailinit-perms-XXXXXX", path[512], target[512], msg[4096];
+	struct account accounts[4] = {
+	    {.address = "alice@example.test", .local = "alice", .domain = "example.test"},
+	    {.address = "bob@other.test", .local = "bob", .domain = "other.test"},
+	    {.address = "carl@third.test", .local = "carl", .domain = "third.test"},
+	    {.address = "dave@fourth.test", .local = "dave", .domain = "fourth.test"},
+	};
+	mode_t mode;
+	uid_t uid;
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(base));
+	snprintf(path, sizeof(path), "%s/outside", base);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/outside/secret", base);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0644)) >= 0);
+	close(fd);
+	assert_int_equal(chmod(path, 0644), 0);
+	snprintf(msg, sizeof(msg),
+		 "mkdir -p %s/mail/vhosts/other.test %s/mail/vhosts/third.test/carl", base, base);
+	assert_int_equal(system(msg), 0);
+	snprintf(target, sizeof(target), "%s/outside", base);
+	snprintf(path, sizeof(path), "%s/mail/vhosts/example.test", base);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/mail/vhosts/other.test/bob", base);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(target, sizeof(target), "%s/outside/secret", base);
+	snprintf(path, sizeof(path), "%s/mail/vhosts/third.test/carl/cur", base);
+	assert_int_equal(symlink(target, path), 0);
+
+	snprintf(path, sizeof(path), "%s/mail", base);
+	capture_begin();
+	assert_int_equal(mail_dirs_prepare(path, accounts, 4, 5000, 5000), 0);
+	capture_end(msg, sizeof(msg));
+
+	/* The targets: untouched. */
+	snprintf(path, sizeof(path), "%s/outside", base);
+	mode_and_owner(path, &mode, &uid);
+	assert_int_equal(uid, 0);
+	assert_int_equal(mode, 0755);
+	snprintf(path, sizeof(path), "%s/outside/alice", base);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/outside/cur", base);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/outside/secret", base);
+	mode_and_owner(path, &mode, &uid);
+	assert_int_equal(uid, 0);
+	assert_int_equal(mode, 0644);
+	/* Each refusal named; the untouched mailbox made. */
+	snprintf(path, sizeof(path), "%s/mail/vhosts/example.test is a symbolic link", base);
+	assert_non_null(strstr(msg, path));
+	snprintf(path, sizeof(path), "%s/mail/vhosts/other.test/bob is a symbolic link", base);
+	assert_non_null(strstr(msg, path));
+	snprintf(path, sizeof(path), "%s/mail/vhosts/third.test/carl/cur is a symbolic link", base);
+	assert_non_null(strstr(msg, path));
+	snprintf(path, sizeof(path), "%s/mail/vhosts/fourth.test/dave/new", base);
+	mode_and_owner(path, &mode, &uid);
+	assert_int_equal(uid, 5000);
+	assert_int_equal(mode, 0700);
+
+	/* The owner walk alone, again: the links get vmail's owner, their targets do not. */
+	snprintf(path, sizeof(path), "%s/mail/vhosts", base);
+	capture_begin();
+	assert_true(mail_owner_fix(path, 6000, 6000) > 0);
+	capture_end(msg, sizeof(msg));
+	snprintf(path, sizeof(path), "%s/outside/secret", base);
+	mode_and_owner(path, &mode, &uid);
+	assert_int_equal(uid, 0);
+	snprintf(path, sizeof(path), "%s/outside", base);
+	mode_and_owner(path, &mode, &uid);
+	assert_int_equal(uid, 0);
+	snprintf(path, sizeof(path), "rm -rf '%s'", base);
+	assert_int_equal(system(path), 0);
+}
+
 int run_perms_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(maildirs_are_made_and_only_wrong_owners_fixed),
+	    cmocka_unit_test(symlinks_in_the_mail_tree_are_never_followed),
 	};
 	return cmocka_run_group_tests_name("perms", tests, NULL, NULL);
 }
