@@ -8,6 +8,14 @@ load.py smtp HOST_PORT_25 MAIL_DIR COUNT SESSIONS [MAILBOXES]
     mounted at /var/mail), counted by Message-ID.
     Prints accepted/s (SMTP) and delivered/s (into Maildir); exits 1 on any loss or duplicate.
 
+load.py queue HOST_PORT_25 IDS_FILE COUNT SESSIONS
+    COUNT messages over SESSIONS sessions to one account (load0); the accepted Message-IDs go to
+    IDS_FILE (bench/startup.sh then stops and restarts the container).
+
+load.py count MAIL_DIR IDS_FILE DELIVERED_AT_STOP
+    Waits until every Message-ID in IDS_FILE is in a Maildir; prints lost and duplicated;
+    exits 1 on any.
+
 load.py imap HOST_PORT_993 CLIENTS ROUNDS
     CLIENTS concurrent IMAPS clients, each ROUNDS times: log in, select INBOX, fetch the
     headers of the newest 10 messages, log out. Prints logins/s; exits 1 on any failure.
@@ -35,7 +43,9 @@ def run_concurrently(work, count):
         t.join()
 
 
-def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
+def send(port, count, sessions, mailboxes=len(ACCOUNTS)):
+    """COUNT messages over SESSIONS concurrent sessions; returns (accepted Message-IDs, errors,
+    seconds taken)."""
     accepted, errors, lock = [], [], threading.Lock()
     per_session = count // sessions
 
@@ -58,10 +68,15 @@ def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
 
     began = time.monotonic()
     run_concurrently(session, sessions)
-    sent = time.monotonic() - began
+    return accepted, errors, time.monotonic() - began
+
+
+def wait_delivered(mail_dir, accepted, timeout=600):
+    """Waits until every accepted Message-ID is in a Maildir (or TIMEOUT seconds); returns
+    {Message-ID: copies} of what is there."""
     parser = email.parser.BytesHeaderParser()
     counts = {}
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + timeout
     seen_files = set()
     while time.monotonic() < deadline:
         for path in Path(mail_dir, "vhosts", "example.test").glob("load*/new/*"):
@@ -72,15 +87,46 @@ def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
         if len(counts) >= len(accepted) and all(m in counts for m in accepted):
             break
         time.sleep(0.2)
+    return counts
+
+
+def smtp(port, mail_dir, count, sessions, mailboxes=len(ACCOUNTS)):
+    began = time.monotonic()
+    accepted, errors, sent = send(port, count, sessions, mailboxes)
+    counts = wait_delivered(mail_dir, accepted)
     delivered = time.monotonic() - began
     lost = [m for m in accepted if m not in counts]
     doubled = [m for m, n in counts.items() if n > 1]
-    print(f"smtp: {len(accepted)} accepted of {per_session * sessions} over {sessions} sessions "
-          f"to {mailboxes} mailboxes, "
+    print(f"smtp: {len(accepted)} accepted of {count // sessions * sessions} over {sessions} "
+          f"sessions to {mailboxes} mailboxes, "
           f"{len(errors)} refused, {len(lost)} lost, {len(doubled)} duplicated")
     print(f"smtp: accepted {len(accepted) / sent:.0f} messages/s ({sent:.1f} s); "
           f"delivered into Maildir {len(counts) / delivered:.0f} messages/s ({delivered:.1f} s)")
     return 0 if not lost and not doubled and not errors else 1
+
+
+def queue(port, ids_file, count, sessions):
+    """Sends COUNT messages to one mailbox (one delivery at a time there, so most are still
+    in Postfix's queue when the sending ends) and writes the accepted Message-IDs to IDS_FILE, one a line, for
+    count() after a stop and a start. Prints nothing; exits 1 if any was refused."""
+    accepted, errors, _ = send(port, count, sessions, mailboxes=1)
+    Path(ids_file).write_text("".join(m + "\n" for m in accepted))
+    for e in errors[:1]:
+        print("queue: first refusal:", e)
+    return 0 if not errors else 1
+
+
+def count(mail_dir, ids_file, before):
+    """After a restart: waits (up to 120 s) for every Message-ID in IDS_FILE; BEFORE is how many
+    were in the Maildirs when the stop began. Prints accepted, lost and duplicated."""
+    accepted = Path(ids_file).read_text().split()
+    counts = wait_delivered(mail_dir, accepted, timeout=120)
+    lost = [m for m in accepted if m not in counts]
+    doubled = [m for m, n in counts.items() if n > 1]
+    print(f"stop with mail queued: {len(accepted)} accepted, {len(accepted) - before} of them "
+          f"not yet delivered at podman stop; after the restart {len(lost)} lost, "
+          f"{len(doubled)} duplicated")
+    return 0 if not lost and not doubled else 1
 
 
 def imap(port, clients, rounds, password="load-pw"):
@@ -117,6 +163,10 @@ def imap(port, clients, rounds, password="load-pw"):
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "queue":
+        sys.exit(queue(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
+    if sys.argv[1] == "count":
+        sys.exit(count(sys.argv[2], sys.argv[3], int(sys.argv[4])))
     if sys.argv[1] == "smtp":
         sys.exit(smtp(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
                       *(int(a) for a in sys.argv[6:7])))

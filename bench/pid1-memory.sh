@@ -9,7 +9,9 @@ runs=${RUNS:-7}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
+# provision = false: only the supervisor, no mail configuration to render.
 cat >"$dir/mailinit.conf" <<CONF
+supervisor { provision = false }
 service one   { command = {"sleep", "1000"} order = 1 }
 service two   { command = {"sleep", "1000"} order = 2 }
 service three { command = {"sleep", "1000"} order = 3 }
@@ -26,7 +28,10 @@ for _ in $(seq "$runs"); do
 	pid=
 	while [ -z "$pid" ]; do pid=$(cat "/proc/$outer/task/$outer/children" 2>/dev/null || true); done
 	pid=${pid%% *}
-	until [ "$(grep -c 'started with pid' "$dir/log")" -eq 3 ]; do sleep 0.01; done
+	until [ "$(grep -c 'started with pid' "$dir/log")" -eq 3 ]; do
+		kill -0 "$outer" 2>/dev/null || { echo "pid1-memory: mailinit exited:" >&2; cat "$dir/log" >&2; exit 1; }
+		sleep 0.01
+	done
 	sleep 0.2
 	awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" >>"$dir/rss"
 	awk '/^RssAnon/ { print $2 }' "/proc/$pid/status" >>"$dir/anon"
