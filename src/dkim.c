@@ -174,19 +174,32 @@ bool dkim_valid_selector(const char *selector)
 void dkim_active_selector(const char *dir, const char *domain, const char *fallback, char *selector,
 			  size_t size)
 {
-	char path[PATH_MAX];
-	char *text;
+	char path[PATH_MAX], text[128];
+	struct stat st;
+	ssize_t got = -1;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/selector", dir, domain);
 	snprintf(selector, size, "%s", fallback);
-	if ((text = render_read_file(path, NULL)) == NULL)
+	/* Root reads it, perhaps from a directory an older version gave OpenDKIM: a link
+	   there (to /etc/hostname, say) is not followed. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+		if (errno == ELOOP)
+			log_warn("%s is a symbolic link: not read; signing with %s", path,
+				 fallback);
 		return;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (got < 0)
+		return;
+	text[got] = '\0';
 	text[strcspn(text, "\r\n")] = '\0';
 	if (dkim_valid_selector(text))
 		snprintf(selector, size, "%s", text);
 	else
 		log_warn("%s: \"%s\" is not a selector; signing with %s", path, text, fallback);
-	free(text);
 }
 
 int dkim_set_selector(const char *dir, const char *domain, const char *selector)

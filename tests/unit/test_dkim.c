@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,25 @@ static void the_active_selector_is_the_file_else_the_default(void **state)
 	assert_false(dkim_valid_selector("-x"));
 	assert_false(dkim_valid_selector("a.b"));
 	assert_false(dkim_valid_selector(""));
+	/* A link planted in place of the file (to a file that holds a valid selector) is not
+	   followed. */
+	char target[160];
 	snprintf(path, sizeof(path), "%s/example.com/selector", dir);
 	unlink(path);
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	int fd = open(target, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "planted\n", 8), 8);
+	close(fd);
+	assert_int_equal(symlink(target, path), 0);
+	capture_begin();
+	dkim_active_selector(dir, "example.com", "mail", selector, sizeof(selector));
+	char msg[512];
+	capture_end(msg, sizeof(msg));
+	assert_string_equal(selector, "mail");
+	assert_non_null(strstr(msg, "is a symbolic link: not read"));
+	unlink(path);
+	unlink(target);
 	snprintf(path, sizeof(path), "%s/example.com", dir);
 	rmdir(path);
 	rmdir(dir);
