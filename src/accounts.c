@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,11 @@ bool accounts_parse_size(const char *text, unsigned long long *bytes)
 	const char *units = "KMGT",
 		   *unit = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
 	if (unit) {
-		n <<= 10 * (unit - units + 1);
+		int shift = 10 * (int)(unit - units + 1);
+
+		if (n > (ULLONG_MAX >> shift))
+			return false; /* 16777216T would wrap to 0: no quota at all */
+		n <<= shift;
 		end++;
 	}
 	if (*end != '\0' && strcasecmp(end, "B") != 0)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,10 +41,30 @@ void proc_reset_signals(void)
 	}
 }
 
-/* In the child: the state a daemon expects from init, then exec. Never returns.
-   output_fd >= 0 becomes stdout and stderr. */
-static _Noreturn void exec_child(char *const argv[], int report_fd, int output_fd)
+#define CLEAN_ENV_MAX 64
+
+/* What a daemon may see of mailinit's environment: where programs are, the time zone and
+   the language. Never the settings: RELAYHOST_PASSWORD and whatever a _FILE variable
+   brought in are secrets, and the daemons read their configuration from files. */
+static bool passed_to_services(const char *entry)
 {
+	static const char *const names[] = {"PATH=", "TZ=", "LANG=", "LANGUAGE=", "LC_"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strncmp(entry, names[i], strlen(names[i])) == 0)
+			return true;
+	}
+	return false;
+}
+
+extern char **environ;
+
+/* In the child: the state a daemon expects from init, then exec. Never returns.
+   output_fd >= 0 becomes stdout and stderr; clean_env: only passed_to_services(). */
+static _Noreturn void exec_child(char *const argv[], int report_fd, int output_fd, bool clean_env)
+{
+	char *env[CLEAN_ENV_MAX + 1];
+	size_t n = 0;
 	sigset_t none;
 	int devnull, err;
 
@@ -62,6 +83,14 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
 	}
 	/* Inherited fds close at exec; report_fd stays usable until then. */
 	close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (clean_env) {
+		for (char **e = environ; *e && n < CLEAN_ENV_MAX; e++) {
+			if (passed_to_services(*e))
+				env[n++] = *e;
+		}
+		env[n] = NULL;
+		environ = env;
+	}
 	execvp(argv[0], argv);
 	err = errno;
 	if (write(report_fd, &err, sizeof(err)) < 0)
@@ -74,7 +103,7 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
  * (32, 33) at SIG_IGN in the child, and SIG_IGN survives exec. The exec
  * error comes back over a close-on-exec pipe: EOF means exec succeeded.
  */
-static pid_t spawn_with_output(char *const argv[], int output_fd)
+static pid_t spawn_with_output(char *const argv[], int output_fd, bool clean_env)
 {
 	int report[2], err = 0;
 	ssize_t got;
@@ -90,7 +119,7 @@ static pid_t spawn_with_output(char *const argv[], int output_fd)
 		return -err;
 	}
 	if (pid == 0)
-		exec_child(argv, report[1], output_fd);
+		exec_child(argv, report[1], output_fd, clean_env);
 	close(report[1]);
 	do
 		got = read(report[0], &err, sizeof(err));
@@ -105,7 +134,7 @@ static pid_t spawn_with_output(char *const argv[], int output_fd)
 
 pid_t proc_spawn(char *const argv[])
 {
-	return spawn_with_output(argv, -1);
+	return spawn_with_output(argv, -1, true);
 }
 
 int proc_run(char *const argv[], struct buffer *output)
@@ -117,7 +146,7 @@ int proc_run(char *const argv[], struct buffer *output)
 
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		return -errno;
-	pid = spawn_with_output(argv, pipefd[1]);
+	pid = spawn_with_output(argv, pipefd[1], false);
 	close(pipefd[1]);
 	if (pid < 0) {
 		close(pipefd[0]);

@@ -14,7 +14,9 @@
  *	proc_spawn runs argv[0] (searched in PATH when it has no slash) as the
  *	leader of a new process group, with every signal unblocked and at its
  *	default disposition, stdin from /dev/null, stdout and stderr inherited,
- *	and no other file descriptor. A failed exec comes back as an error
+ *	and no other file descriptor, and of the environment only PATH, TZ,
+ *	LANG, LANGUAGE and LC_*: the settings (a relay password, what a _FILE
+ *	variable read) never reach a daemon. A failed exec comes back as an error
  *	number, so "not found" is told apart from a daemon that started and
  *	failed.
  *

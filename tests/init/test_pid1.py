@@ -84,8 +84,9 @@ def test_sigint_stops_like_sigterm(start, tmp_path):
 
 
 def test_a_service_ignoring_sigterm_is_killed_at_the_grace_limit(start, tmp_path):
+    (tmp_path / "ignore-term").touch()
     run = start(config(daemon("stubborn", tmp_path, 1)),
-                env={"STOP_GRACE": "2", "IGNORE_TERM": "1"})
+                env={"STOP_GRACE": "2"})
     wait_until(lambda: (tmp_path / "stubborn.pid").exists(), 5, "the service to run")
     began = time.monotonic()
     run.kill(signal.SIGTERM)
@@ -271,11 +272,12 @@ def test_syslog_messages_become_lines_on_stdout(start, tmp_path):
 
 
 def test_services_of_equal_order_stop_together_after_the_later_ones(start, tmp_path):
+    (tmp_path / "stop-delay").write_text("1\n")
     run = start(config(
         daemon("slow", tmp_path, 10),   # takes 1 s to stop
         daemon("quick", tmp_path, 10),
         daemon("front", tmp_path, 20),
-    ), env={"STOP_DELAY": "1"})
+    ))
     wait_until(lambda: all((tmp_path / f"{n}.pid").exists() for n in ("slow", "quick", "front")),
                5, "the services")
     began = time.monotonic()

@@ -51,3 +51,18 @@ def test_a_stop_during_the_certificate_wait_ends_it_and_starts_nothing(start, tm
     assert f"received SIG{sig.name[3:]} during provisioning" in run.log()
     assert "started with pid" not in run.log(), run.log()
     assert not (tmp_path / "only.pid").exists()
+
+
+def test_services_get_a_clean_environment_without_the_settings(start, tmp_path):
+    dump = tmp_path / "env.txt"
+    run = start(config(service("env", [str(FAKE / "env.sh"), str(dump)], order=1)),
+                env={"RELAYHOST_PASSWORD": "secret-1", "POSTFIX_SMTPD_BANNER": "x",
+                     "TZ": "Europe/Paris", "LANG": "C.UTF-8"})
+    deadline = time.monotonic() + 10
+    while not dump.exists():
+        assert time.monotonic() < deadline, run.log()
+        time.sleep(0.05)
+    names = {line.split("=", 1)[0] for line in dump.read_text().splitlines() if "=" in line}
+    assert "RELAYHOST_PASSWORD" not in names and "POSTFIX_SMTPD_BANNER" not in names, names
+    assert "LOG_LEVEL" not in names, names
+    assert {"PATH", "TZ", "LANG"} <= names, names

@@ -45,6 +45,21 @@ static void accounts_with_quotas_in_lower_case(void **state)
 	accounts_free(&a);
 }
 
+/* A size too big to count in bytes is refused, not wrapped round to 0 (no quota). */
+static void sizes_that_do_not_fit_are_refused(void **state)
+{
+	unsigned long long bytes = 0;
+
+	(void)state;
+	assert_true(accounts_parse_size("16777215T", &bytes));
+	assert_true(bytes == 16777215ULL << 40);
+	assert_false(accounts_parse_size("16777216T", &bytes));
+	assert_false(accounts_parse_size("17179869184G", &bytes));
+	assert_false(accounts_parse_size("99999999999999999999", &bytes));
+	assert_true(accounts_parse_size("2G", &bytes));
+	assert_true(bytes == 2ULL << 30);
+}
+
 static void a_missing_file_is_an_empty_list(void **state)
 {
 	struct accounts a = {0};
@@ -78,6 +93,7 @@ int run_accounts_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(accounts_with_quotas_in_lower_case),
+	    cmocka_unit_test(sizes_that_do_not_fit_are_refused),
 	    cmocka_unit_test(a_missing_file_is_an_empty_list),
 	    cmocka_unit_test(aliases_lists_and_catch_alls),
 	};

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A fake daemon for the PID-1 tests: daemon.sh NAME DIR
 # Writes its PID to DIR/NAME.pid and appends the name of every signal it gets
-# to DIR/NAME.signals. Exits 0 on SIGTERM (after STOP_DELAY seconds, for a
-# service named "slow"), unless IGNORE_TERM=1.
+# to DIR/NAME.signals. Exits 0 on SIGTERM (after the seconds in DIR/stop-delay,
+# for a service named "slow"), unless DIR/ignore-term exists. (Files, not the
+# environment: mailinit gives services a clean one.)
 name=$1
 dir=$2
 child=
@@ -15,10 +16,11 @@ on() {
 trap 'on HUP' HUP
 trap 'on USR1' USR1
 trap 'on USR2' USR2
-if [ "${IGNORE_TERM:-0}" = 1 ]; then
+delay=$(cat "$dir/stop-delay" 2>/dev/null || echo 0)
+if [ -e "$dir/ignore-term" ]; then
 	trap 'on TERM' TERM
 else
-	trap 'on TERM; [ "$name" = slow ] && sleep "${STOP_DELAY:-0}"; exit 0' TERM
+	trap 'on TERM; [ "$name" = slow ] && sleep "$delay"; exit 0' TERM
 fi
 
 while :; do
