@@ -7,7 +7,6 @@
 name=$1
 dir=$2
 child=
-echo $$ >"$dir/$name.pid"
 
 on() {
 	echo "$1" >>"$dir/$name.signals"
@@ -22,6 +21,8 @@ if [ -e "$dir/ignore-term" ]; then
 else
 	trap 'on TERM; [ "$name" = slow ] && sleep "$delay"; exit 0' TERM
 fi
+# The pidfile says "ready": only once the traps are set, so a signal sent after it is seen.
+echo $$ >"$dir/$name.pid"
 
 while :; do
 	sleep 1000 &
