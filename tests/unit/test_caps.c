@@ -28,14 +28,18 @@ static unsigned long long bounding_set(void)
 	return mask;
 }
 
-/* Run body in a child (dropping capabilities cannot be undone); its exit status. */
+/* Run body in a child (dropping capabilities cannot be undone); its exit status.
+   A child killed by a signal (an abort, a crash) fails the test: WEXITSTATUS of
+   such a status reads 0, which looked like success. */
 static int in_child(int (*body)(char *msg, size_t size), char *msg, size_t size)
 {
-	int pipefd[2], status;
+	int pipefd[2], status = 0;
 	pid_t pid;
 
 	assert_int_equal(pipe(pipefd), 0);
-	if ((pid = fork()) == 0) {
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
 		char text[2048] = "";
 		int code = body(text, sizeof(text));
 		if (write(pipefd[1], text, strlen(text)) < 0)
@@ -46,7 +50,11 @@ static int in_child(int (*body)(char *msg, size_t size), char *msg, size_t size)
 	ssize_t got = read(pipefd[0], msg, size - 1);
 	msg[got > 0 ? got : 0] = '\0';
 	close(pipefd[0]);
-	waitpid(pid, &status, 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the child was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
 }
 
