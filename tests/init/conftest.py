@@ -2,10 +2,12 @@
 fake services, and look at it only from outside: its log, its exit status,
 signals and /proc."""
 
+import ctypes
 import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -59,6 +61,62 @@ def proc_status(pid):
     except (FileNotFoundError, ProcessLookupError):
         return None
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+IN_OPEN = 0x20
+IN_DELETE = 0x200
+
+
+class DirectoryEvents:
+    """What the kernel saw happen in one directory (inotify), in the order it happened:
+    a test can tell whether a file was deleted before a program was opened to be run,
+    where a look from the program itself would race with the deletion."""
+
+    def __init__(self, directory, mask=IN_OPEN | IN_DELETE):
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        if libc.inotify_add_watch(self.fd, str(directory).encode(), mask) < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {directory}")
+        self.seen = []
+
+    def events(self):
+        """Every (mask, name) so far, oldest first."""
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return self.seen
+            offset = 0
+            while offset < len(data):
+                _, mask, _, length = struct.unpack_from("iIII", data, offset)
+                name = data[offset + 16:offset + 16 + length].rstrip(b"\0").decode()
+                self.seen.append((mask, name))
+                offset += 16 + length
+
+    def first(self, mask, name):
+        """The position of the first such event, or None."""
+        for i, (m, n) in enumerate(self.events()):
+            if m & mask and n == name:
+                return i
+        return None
+
+    def close(self):
+        os.close(self.fd)
+
+
+@pytest.fixture
+def directory_events():
+    watches = []
+
+    def _watch(directory):
+        watches.append(DirectoryEvents(directory))
+        return watches[-1]
+
+    yield _watch
+    for watch in watches:
+        watch.close()
 
 
 class Init:
