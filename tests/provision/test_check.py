@@ -246,7 +246,7 @@ def test_disabled_protocols_have_no_listener(check):
 
 
 def test_self_signed_certificate_and_dkim_key_are_made_and_kept(check):
-    first = check(OK)
+    first = check(OK, out="state")
     assert first.status == 0, first.output
     cert = first.out / "etc/mailinit/tls/cert.pem"
     key = first.out / "etc/mailinit/tls/key.pem"
@@ -260,6 +260,17 @@ def test_self_signed_certificate_and_dkim_key_are_made_and_kept(check):
     assert record.startswith('mail._domainkey.example.test. IN TXT ( "v=DKIM1; k=rsa; p=MIIB')
     key_table = first.file("/etc/opendkim/KeyTable")
     assert f"mail._domainkey.example.test example.test:mail:{dkim}" in key_table
+    assert "made a self-signed certificate" in first.output
+    assert "made a DKIM key" in first.output
+    made = {path: path.read_bytes() for path in (cert, key, dkim)}
+    # The next start on the same volume keeps all three, byte for byte.
+    second = check(OK, out="state")
+    assert second.status == 0, second.output
+    assert second.out == first.out
+    assert {path: path.read_bytes() for path in made} == made
+    assert (first.out / "etc/mailinit/dkim/example.test/mail.txt").read_text() == record
+    assert "made a self-signed certificate" not in second.output, second.output
+    assert "made a DKIM key" not in second.output, second.output
 
 
 def test_an_expired_or_mismatched_certificate_is_refused(check, tmp_path):
@@ -349,11 +360,23 @@ def test_logs_go_to_mailinit_s_syslog_sink(check):
     assert "log_path = syslog" in result.file("/etc/dovecot/dovecot.conf")
 
 
-def test_check_says_what_it_would_start(check):
-    result = check({**OK, "ENABLE_POP3": "no", "ENABLE_MANAGESIEVE": "yes"})
+POSTFIX_PORTS = "postfix (smtp 25, submission 587, submissions 465)"
+
+
+@pytest.mark.parametrize("env,line", [
+    ({"ENABLE_MANAGESIEVE": "yes"},
+     f"dovecot (imap 143/993, pop3 110/995, sieve 4190), opendkim, {POSTFIX_PORTS}"),
+    ({}, f"dovecot (imap 143/993, pop3 110/995), opendkim, {POSTFIX_PORTS}"),
+    ({"ENABLE_POP3": "no", "ENABLE_MANAGESIEVE": "yes"},
+     f"dovecot (imap 143/993, sieve 4190), opendkim, {POSTFIX_PORTS}"),
+    ({"ENABLE_IMAP": "no", "ENABLE_DKIM": "no"}, f"dovecot (pop3 110/995), {POSTFIX_PORTS}"),
+], ids=["everything", "defaults", "no-pop3", "no-imap-no-dkim"])
+def test_check_says_what_it_would_start(check, env, line):
+    """One line: items joined by ", ", what is off left out."""
+    result = check({**OK, **env})
     assert result.status == 0, result.output
-    assert ("would start: dovecot (imap 143/993 sieve 4190 ), opendkim, postfix (smtp 25, "
-            "submission 587, submissions 465)") in result.output
+    said = [l for l in result.output.splitlines() if l.startswith("would start: ")]
+    assert said == [f"would start: {line}"], result.output
 
 
 def test_the_default_sieve_script_files_spam_into_junk(check):
