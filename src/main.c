@@ -441,11 +441,24 @@ static int command_check(int argc, char **argv)
 		       settings_get(&settings, S_MAIL_DOMAIN));
 		if (*settings_get(&settings, S_MAIL_DOMAINS))
 			printf(" %s", settings_get(&settings, S_MAIL_DOMAINS));
-		printf("\nwould start: dovecot (%s%s%s), %spostfix (smtp 25, submission 587, "
-		       "submissions 465)\n",
-		       settings_bool(&settings, S_ENABLE_IMAP) ? "imap 143/993 " : "",
-		       settings_bool(&settings, S_ENABLE_POP3) ? "pop3 110/995 " : "",
-		       settings_bool(&settings, S_ENABLE_MANAGESIEVE) ? "sieve 4190 " : "",
+		/* "dovecot (imap 143/993, pop3 110/995, sieve 4190)": the parts that are on. */
+		const struct {
+			enum setting_id on;
+			const char *what;
+		} parts[] = {{S_ENABLE_IMAP, "imap 143/993"},
+			     {S_ENABLE_POP3, "pop3 110/995"},
+			     {S_ENABLE_MANAGESIEVE, "sieve 4190"}};
+		const char *sep = "";
+
+		printf("\nwould start: dovecot (");
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			if (settings_bool(&settings, parts[i].on)) {
+				printf("%s%s", sep, parts[i].what);
+				sep = ", ";
+			}
+		}
+		printf("%s), %spostfix (smtp 25, submission 587, submissions 465)\n",
+		       *sep ? "" : "lmtp",
 		       settings_bool(&settings, S_ENABLE_DKIM) ? "opendkim, " : "");
 		if (keep)
 			printf("rendered into %s\n", options.root);
