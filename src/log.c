@@ -15,6 +15,7 @@
 #include "buffer.h"
 #include "json.h"
 #include "log.h"
+#include "text.h"
 
 static enum log_level threshold = LOG_LEVEL_INFO;
 static bool json_lines;
@@ -40,13 +41,23 @@ void log_json_time(char *out, size_t size)
 	snprintf(out + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-/* {"time":...,"program":"mailinit","pid":N,"level":...,"message":...} */
+#define MESSAGE_MAX 2048
+/* Every character of a message escaped as \u00XX, and the fields around it. */
+#define JSON_LINE_MAX (6 * MESSAGE_MAX + 256)
+
+/*
+ * {"time":...,"program":"mailinit","pid":N,"level":...,"message":...}
+ * Built in static storage: PID 1 never allocates for a log line, so it
+ * cannot die of one. Single-threaded; a signal handler never logs.
+ */
 static void write_json(enum log_level level, const char *message, size_t len)
 {
 	static const char *const names[] = {"debug", "info", "warning", "error"};
-	struct buffer b = {0};
+	static char storage[JSON_LINE_MAX];
+	struct buffer b;
 	char time[40];
 
+	buffer_over(&b, storage, sizeof(storage));
 	log_json_time(time, sizeof(time));
 	buffer_printf(&b,
 		      "{\"time\":\"%s\",\"program\":\"mailinit\",\"pid\":%d,\"level\":\"%s\","
@@ -54,10 +65,11 @@ static void write_json(enum log_level level, const char *message, size_t len)
 		      time, (int)getpid(), names[level]);
 	json_string(&b, message, len);
 	buffer_puts(&b, "}\n");
+	if (b.cut)
+		return; /* cannot happen at this size; never write half an object */
 	if (write(STDERR_FILENO, b.data, b.len) < 0) {
 		/* nowhere left to say it */
 	}
-	buffer_free(&b);
 }
 
 void log_set_level(enum log_level level)
@@ -82,24 +94,29 @@ __attribute__((format(printf, 3, 0))) static void log_write(enum log_level level
 							    const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = {"debug: ", "", "warning: ", "error: "};
-	char line[2048];
-	int len;
+	char message[MESSAGE_MAX], line[4 * MESSAGE_MAX];
+	size_t len, room;
+	int n;
 
 	if (level < threshold)
 		return;
-	len = json_lines ? 0 : snprintf(line, sizeof(line), "mailinit: %s", prefix[level]);
-	len += vsnprintf(line + len, sizeof(line) - (size_t)len, fmt, ap);
-	if (errnum != 0 && (size_t)len < sizeof(line))
-		len += snprintf(line + len, sizeof(line) - (size_t)len, ": %s", strerror(errnum));
-	if ((size_t)len >= sizeof(line) - 1)
-		len = (int)sizeof(line) - 2; /* truncated: keep the newline */
+	vsnprintf(message, sizeof(message), fmt, ap);
+	if (errnum != 0) {
+		len = strlen(message);
+		snprintf(message + len, sizeof(message) - len, ": %s", strerror(errnum));
+	}
+	len = strlen(message); /* cut at sizeof(message) - 1 when longer */
 	if (json_lines) {
-		write_json(level, line, (size_t)len);
+		write_json(level, message, len);
 		return;
 	}
+	/* Messages quote input: its control characters reach no terminal. */
+	n = snprintf(line, sizeof(line), "mailinit: %s", prefix[level]);
+	room = sizeof(line) - (size_t)n - 1; /* keep room for the newline */
+	len = (size_t)n + text_escape(line + n, room, message, len);
 	line[len++] = '\n';
 	/* One write per line; a short write to a full pipe is not retried. */
-	if (write(STDERR_FILENO, line, (size_t)len) < 0)
+	if (write(STDERR_FILENO, line, len) < 0)
 		return;
 }
 

@@ -162,6 +162,20 @@ static void set_postfix(struct settings *s, const char *param, const char *value
 	snprintf(s->postfix[i].origin, sizeof(s->postfix[i].origin), "%s", origin);
 }
 
+/* A Postfix parameter name: letters, digits and underscores (smtp_tls_CAfile). */
+static bool postfix_name_is_valid(const char *name, const char *origin, struct problems *problems)
+{
+	bool valid = name[0] != '\0';
+
+	for (const char *p = name; *p; p++)
+		valid = valid && (isalnum((unsigned char)*p) || *p == '_');
+	if (!valid)
+		problem(problems,
+			"%s: \"%s\" is not a Postfix parameter name (letters, digits and _ only)",
+			origin, name);
+	return valid;
+}
+
 /* "mail_domain" -> S_MAIL_DOMAIN, or -1. */
 static int setting_by_option(const char *option)
 {
@@ -172,37 +186,104 @@ static int setting_by_option(const char *option)
 	return -1;
 }
 
+/* "MAIL_DOMAIN" -> "mail_domain", as the settings file spells it. */
+static const char *setting_lower_name(int id)
+{
+	static char name[64];
+	size_t n = 0;
+
+	for (; n < sizeof(name) - 1 && setting_defs[id].name[n]; n++)
+		name[n] = (char)tolower((unsigned char)setting_defs[id].name[n]);
+	name[n] = '\0';
+	return name;
+}
+
 /* libconfuse reports where an option is while parsing: remember FILE:LINE. */
 static struct settings *file_target;
+static const char *file_path;
 
 static int remember_origin(cfg_t *cfg, cfg_opt_t *opt)
 {
 	int id = setting_by_option(cfg_opt_name(opt));
 
 	if (id >= 0 && file_target)
-		snprintf(file_target->origin[id], ORIGIN_MAX, "%s:%d", cfg->filename, cfg->line);
+		snprintf(file_target->origin[id], ORIGIN_MAX, "%s:%d", file_path, cfg->line);
 	return 0;
 }
 
 __attribute__((format(printf, 2, 0))) static void file_error(cfg_t *cfg, const char *fmt,
 							     va_list ap)
 {
-	char message[512];
+	char message[512], key[128];
+	int id;
 
 	vsnprintf(message, sizeof(message), fmt, ap);
-	log_error("%s:%d: %s", cfg && cfg->filename ? cfg->filename : "?", cfg ? cfg->line : 0,
-		  message);
+	/* Any key is a Postfix parameter there: libconfuse says so, then takes it. */
+	if (cfg && strcmp(cfg_name(cfg), "postfix") == 0 &&
+	    strncmp(message, "no such option", 14) == 0)
+		return;
+	if (sscanf(message, "no such option '%127[^']'", key) == 1 &&
+	    (id = setting_by_option(key)) >= 0)
+		log_error("%s:%d: %s (keys in this file are the names in lower case: %s = ...)",
+			  file_path, cfg ? cfg->line : 0, message, setting_lower_name(id));
+	else if (sscanf(message, "no such option '%127[^']'", key) == 1)
+		log_error("%s:%d: %s (\"mailinit help settings\" lists them; write them in lower "
+			  "case)",
+			  file_path, cfg ? cfg->line : 0, message);
+	else
+		log_error("%s:%d: %s", file_path, cfg ? cfg->line : 0, message);
+}
+
+/*
+ * libconfuse takes a section that is still open at the end of the file as
+ * closed, and the lines after it as its keys. So the file is parsed with a
+ * line of ours after it: unless it is read as a top-level setting, the file
+ * ended inside something.
+ */
+#define END_SENTINEL      "mailinit_end_of_file"
+#define SETTINGS_FILE_MAX (1 << 20)
+
+static char *read_with_sentinel(const char *path, struct problems *problems)
+{
+	static const char sentinel[] = "\n" END_SENTINEL " = 1\n";
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+	ssize_t got = 0;
+	char *text;
+
+	if (fd < 0) {
+		problem(problems, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	text = xrealloc(NULL, SETTINGS_FILE_MAX + sizeof(sentinel));
+	while (len < SETTINGS_FILE_MAX && (got = read(fd, text + len, SETTINGS_FILE_MAX - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	if (got < 0 || len == SETTINGS_FILE_MAX || memchr(text, '\0', len)) {
+		problem(problems, "%s: %s", path,
+			got < 0                    ? strerror(errno)
+			: len == SETTINGS_FILE_MAX ? "is larger than 1 MiB"
+						   : "has a NUL byte: it is not a text file");
+		free(text);
+		return NULL;
+	}
+	memcpy(text + len, sentinel, sizeof(sentinel));
+	return text;
 }
 
 void settings_read_file(struct settings *s, const char *path, struct problems *problems)
 {
 	static cfg_opt_t postfix_opts[] = {CFG_END()};
-	cfg_opt_t opts[SETTING_COUNT + 2];
+	cfg_opt_t opts[SETTING_COUNT + 3];
 	char names[SETTING_COUNT][64];
 	cfg_t *cfg, *postfix;
+	bool unclosed = false;
+	char *text;
 	int status;
 
 	if (access(path, F_OK) != 0)
+		return;
+	if ((text = read_with_sentinel(path, problems)) == NULL)
 		return;
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
 		size_t n = 0;
@@ -213,42 +294,60 @@ void settings_read_file(struct settings *s, const char *path, struct problems *p
 		opts[i] = (cfg_opt_t)CFG_STR(names[i], NULL, CFGF_NODEFAULT);
 	}
 	opts[SETTING_COUNT] = (cfg_opt_t)CFG_SEC("postfix", postfix_opts, CFGF_KEYSTRVAL);
-	opts[SETTING_COUNT + 1] = (cfg_opt_t)CFG_END();
+	opts[SETTING_COUNT + 1] = (cfg_opt_t)CFG_INT(END_SENTINEL, 0, CFGF_NONE);
+	opts[SETTING_COUNT + 2] = (cfg_opt_t)CFG_END();
 	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
 		problem(problems, "%s: cannot set up the parser", path);
+		free(text);
 		return;
 	}
 	cfg_set_error_function(cfg, file_error);
 	for (size_t i = 0; i < SETTING_COUNT; i++)
 		cfg_set_validate_func(cfg, names[i], remember_origin);
 	file_target = s;
-	status = cfg_parse(cfg, path);
+	file_path = path;
+	status = cfg_parse_buf(cfg, text);
 	file_target = NULL;
-	if (status == CFG_FILE_ERROR) {
-		problem(problems, "%s: cannot read: %s", path, strerror(errno));
-	} else if (status != CFG_SUCCESS) {
+	if (status != CFG_SUCCESS) {
 		problems->count++; /* libconfuse has said where */
-	} else {
-		for (size_t i = 0; i < SETTING_COUNT; i++) {
-			char origin[ORIGIN_MAX];
-			const char *value = cfg_getstr(cfg, names[i]);
+		s->file_unparsed = true;
+		goto out;
+	}
+	postfix = cfg_getsec(cfg, "postfix");
+	for (unsigned i = 0; postfix && i < cfg_num(postfix); i++) {
+		cfg_opt_t *opt = cfg_getnopt(postfix, i);
+		char origin[ORIGIN_MAX];
 
-			if (value == NULL)
-				continue;
-			snprintf(origin, sizeof(origin), "%s", s->origin[i]);
-			set_value(s, (enum setting_id)i, value, origin);
+		if (strcmp(cfg_opt_name(opt), END_SENTINEL) == 0) {
+			unclosed = true;
+			problem(problems,
+				"%s: the postfix { section is not closed: add a } after "
+				"its last line",
+				path);
+			continue;
 		}
-		postfix = cfg_getsec(cfg, "postfix");
-		for (unsigned i = 0; postfix && i < cfg_num(postfix); i++) {
-			cfg_opt_t *opt = cfg_getnopt(postfix, i);
-			char origin[ORIGIN_MAX];
-
-			snprintf(origin, sizeof(origin), "%s: postfix %s", path, cfg_opt_name(opt));
+		snprintf(origin, sizeof(origin), "%s: postfix { %s }", path, cfg_opt_name(opt));
+		if (postfix_name_is_valid(cfg_opt_name(opt), origin, problems))
 			set_postfix(s, cfg_opt_name(opt), cfg_opt_getnstr(opt, 0), origin,
 				    problems);
-		}
 	}
+	if (cfg_getint(cfg, END_SENTINEL) != 1 && !unclosed)
+		problem(problems,
+			"%s: the file ends inside a quoted string or a /* comment */: "
+			"close it",
+			path);
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		char origin[ORIGIN_MAX];
+		const char *value = cfg_getstr(cfg, names[i]);
+
+		if (value == NULL)
+			continue;
+		snprintf(origin, sizeof(origin), "%s", s->origin[i]);
+		set_value(s, (enum setting_id)i, value, origin);
+	}
+out:
 	cfg_free(cfg);
+	free(text);
 }
 
 /* The content of NAME_FILE, one trailing newline dropped; NULL after a problem. */
@@ -320,34 +419,25 @@ void settings_read_environment(struct settings *s, char *const *env, struct prob
 			free(value);
 		}
 	}
+	/*
+	 * POSTFIX_<PARAM> always names the parameter <param>, also when it ends in
+	 * _FILE: smtpd_tls_cert_file is a parameter, and reading "the secret in
+	 * that file" instead would put a file's content into main.cf. Postfix
+	 * keeps its secrets in files it reads itself, so nothing is lost.
+	 */
 	for (char *const *e = env; *e; e++) {
-		char variable[128], param[128];
+		char param[128];
 		const char *eq = strchr(*e, '=');
 		size_t len = eq ? (size_t)(eq - *e) : 0;
-		char *value;
 
-		if (strncmp(*e, "POSTFIX_", 8) != 0 || len <= 8 || len >= sizeof(variable))
+		if (strncmp(*e, "POSTFIX_", 8) != 0 || len <= 8 || len - 8 >= sizeof(param))
 			continue;
-		memcpy(variable, *e, len);
-		variable[len] = '\0';
-		if (len > 13 && strcmp(variable + len - 5, "_FILE") == 0)
-			variable[len - 5] = '\0'; /* POSTFIX_X_FILE: read with POSTFIX_X */
-		for (size_t j = 0; variable[8 + j]; j++)
-			param[j] = (char)tolower((unsigned char)variable[8 + j]),
-			param[j + 1] = '\0';
-		for (const char *p = param; *p; p++) {
-			if (!isalnum((unsigned char)*p) && *p != '_') {
-				problem(problems, "%s: \"%s\" is not a Postfix parameter name",
-					variable, param);
-				goto next;
-			}
-		}
-		if ((value = environment_value(env, variable, origin, problems)) != NULL) {
-			snprintf(origin, sizeof(origin), "%s", variable);
-			set_postfix(s, param, value, origin, problems);
-			free(value);
-		}
-	next:;
+		for (size_t j = 8; j < len; j++)
+			param[j - 8] = (char)tolower((unsigned char)(*e)[j]);
+		param[len - 8] = '\0';
+		snprintf(origin, sizeof(origin), "%.*s", (int)len, *e);
+		if (postfix_name_is_valid(param, origin, problems))
+			set_postfix(s, param, eq + 1, origin, problems);
 	}
 }
 
@@ -567,7 +657,8 @@ static void check_rules(struct settings *s, struct problems *problems)
 		problem(problems, "%s: is set without %s (give both files)",
 			s->value[S_TLS_CERT_FILE] ? "TLS_CERT_FILE" : "TLS_KEY_FILE",
 			s->value[S_TLS_CERT_FILE] ? "TLS_KEY_FILE" : "TLS_CERT_FILE");
-	if (!s->value[S_CERT_PATH] && !s->value[S_TLS_CERT_FILE] &&
+	/* Unset only when MAIL_DOMAIN is missing, which is said once, above. */
+	if (!s->value[S_CERT_PATH] && !s->value[S_TLS_CERT_FILE] && s->value[S_TLS_SELF_SIGNED] &&
 	    !settings_bool(s, S_TLS_SELF_SIGNED))
 		problem(problems, "TLS_SELF_SIGNED: is no, and no certificate is configured (set "
 				  "CERT_PATH, or TLS_CERT_FILE and TLS_KEY_FILE)");
@@ -616,7 +707,7 @@ void settings_resolve(struct settings *s, struct problems *problems)
 {
 
 	fill_defaults(s);
-	if (s->value[S_MAIL_DOMAIN] == NULL)
+	if (s->value[S_MAIL_DOMAIN] == NULL && !s->file_unparsed)
 		problem(problems, "MAIL_DOMAIN: is required (set it to your mail domain, e.g. "
 				  "MAIL_DOMAIN=example.com)");
 	for (size_t i = 0; i < SETTING_COUNT; i++) {

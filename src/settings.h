@@ -112,6 +112,7 @@ struct settings {
 	struct postfix_override postfix[POSTFIX_OVERRIDES_MAX];
 	size_t postfix_count;
 	const char *hostname_of_container; /* for the MAIL_HOSTNAME default; NULL: ask the kernel */
+	bool file_unparsed; /* the settings file has a syntax error: its values are missing */
 };
 
 void settings_init(struct settings *s);

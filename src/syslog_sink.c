@@ -22,6 +22,8 @@
 #include "syslog_sink.h"
 
 #define DATAGRAM_MAX 8192
+/* Every byte escaped as \u00XX (6 bytes), and the fields around it. */
+#define JSON_LINE_MAX (6 * DATAGRAM_MAX + 512)
 
 int syslog_sink_open(const char *path)
 {
@@ -150,14 +152,15 @@ void syslog_sink_drain(int fd)
 
 	while ((got = recv(fd, datagram, sizeof(datagram), 0)) >= 0) {
 		if (log_is_json()) {
-			struct buffer json = {0};
+			/* Static, never allocated: the sink runs in PID 1's loop. */
+			static char storage[JSON_LINE_MAX];
+			struct buffer json;
 			char time[40];
 
+			buffer_over(&json, storage, sizeof(storage));
 			log_json_time(time, sizeof(time));
 			syslog_format_json(datagram, (size_t)got, time, &json);
-			ssize_t written = write(STDOUT_FILENO, json.data, json.len);
-			buffer_free(&json);
-			if (written < 0)
+			if (!json.cut && write(STDOUT_FILENO, json.data, json.len) < 0)
 				return;
 			continue;
 		}

@@ -104,6 +104,10 @@ bool valid_local_part(const char *text, const char **why)
 		/* Braces are atext, but templates and Dovecot take them as syntax. */
 		if (*p == '{' || *p == '}' || *p == '|')
 			return fail(why, "has {, } or | in the local part");
+		/* The local part names the Maildir: a / would reach into another mailbox. */
+		if (*p == '/')
+			return fail(why, "has a / in the local part (it would name a folder of "
+					 "another mailbox)");
 		if (!isalnum((unsigned char)*p) && *p != '.' && !strchr(atext, *p))
 			return fail(why, "has a character not allowed in an address's local part");
 	}
@@ -241,8 +245,10 @@ bool valid_path(const char *text, const char **why)
 {
 	if (text[0] != '/')
 		return fail(why, "is not an absolute path");
-	if (strpbrk(text, "\"'{}<>$ \t\\"))
-		return fail(why, "has a blank, quote, brace, <, >, $ or backslash");
+	/* Postfix splits lists at blanks and commas; templates and Dovecot read the rest. */
+	if (strpbrk(text, "\"'{}<>$ \t\\,") || find_control_character(text) >= 0)
+		return fail(why, "has a blank, comma, quote, brace, <, >, $, backslash or control "
+				 "character");
 	return true;
 }
 

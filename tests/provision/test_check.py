@@ -76,7 +76,7 @@ BAD_INPUTS = [
     ({"MAIL_DOMAIN": "example.test", "CERT_PATH": "relative/dir"}, None, None,
      'CERT_PATH: "relative/dir" is not an absolute path'),
     ({"MAIL_DOMAIN": "example.test", "CERT_PATH": "/certs/{x}"}, None, None,
-     "has a blank, quote, brace"),
+     "has a blank, comma, quote, brace"),
     ({"MAIL_DOMAIN": "example.test", "TLS_SELF_SIGNED": "no"}, None, None,
      "TLS_SELF_SIGNED: is no, and no certificate is configured"),
     ({"MAIL_DOMAIN": "example.test", "ENABLE_SIEVE": "no", "ENABLE_MANAGESIEVE": "yes"},
@@ -103,6 +103,14 @@ BAD_INPUTS = [
     (OK, None, "info@elsewhere.test a@example.test\n",
      "aliases:1: info@elsewhere.test is not in a mail domain"),
     (OK, None, "@bad..domain a@example.test\n", 'aliases:1: "@bad..domain"'),
+    # Postfix splits lists at commas: the path would break at run time, not at check.
+    ({**OK, "CERT_PATH": "/certs/a,b"}, None, None, 'CERT_PATH: "/certs/a,b" has a blank, comma'),
+    ({**OK, "TLS_CERT_FILE": "/c.pem,/x", "TLS_KEY_FILE": "/k.pem"}, None, None,
+     'TLS_CERT_FILE: "/c.pem,/x" has a blank, comma'),
+    # The local part names the Maildir: a / would be a folder of alice's mailbox.
+    (OK, f"alice/.archive@example.test:{GOOD_HASH}\n", None,
+     "has a / in the local part"),
+    (OK, None, "x@example.test alice/.archive@example.test\n", "has a / in the local part"),
 ]
 
 
@@ -116,7 +124,7 @@ def test_bad_input_is_refused_with_a_message_naming_the_cause(check, env, accoun
     assert "mailinit: error: " in result.output
     # Input problems are found before anything is written. (What only postconf
     # can judge is found after rendering, in check's scratch root.)
-    if "Postfix parameter" not in message:
+    if "is POSTFIX_" not in message:
         assert not (result.out / "etc/postfix/main.cf").exists()
 
 
@@ -427,3 +435,67 @@ def test_the_global_sieve_script_is_compiled_before_start(check):
     result = check(OK)
     assert result.status == 0, result.output
     assert (result.out / "etc/dovecot/sieve/before.svbin").stat().st_size > 0
+
+
+def test_postfix_parameters_ending_in_file_are_set_not_read(check, tmp_path):
+    # POSTFIX_<PARAM>_FILE names the parameter <param>_file: root reads no file for it.
+    secret = tmp_path / "secret"
+    secret.write_text("the file's content\n")
+    result = check({**OK, "POSTFIX_SMTPD_TLS_DH1024_PARAM_FILE": str(secret)})
+    assert result.status == 0, result.output
+    main_cf = result.file("/etc/postfix/main.cf")
+    assert f"smtpd_tls_dh1024_param_file = {secret}" in main_cf
+    assert "the file's content" not in main_cf + result.output
+    assert "smtpd_tls_dh1024_param =" not in main_cf
+
+
+SETTINGS_FILE_PROBLEMS = [
+    ('mail_domain = "example.test"\npostfix {\n  smtpd_banner = "hi"\n',
+     "mailinit.conf: the postfix { section is not closed: add a } after its last line"),
+    ('mail_domain = "example.test" /* a comment left open\n',
+     "mailinit.conf: the file ends inside a quoted string or a /* comment */"),
+    ('mail_domain = "example.test"\npostfix {\n  "smtpd_banner\\nrelayhost" = "x"\n}\n',
+     'postfix { smtpd_banner\\x0arelayhost }: "smtpd_banner\\x0arelayhost" is not a Postfix '
+     "parameter name"),
+    ('mail_domain = "example.test"\nMAIL_HOSTNAME = "mail.example.test"\n',
+     "mailinit.conf:2: no such option 'MAIL_HOSTNAME' (keys in this file are the names in "
+     "lower case: mail_hostname = ...)"),
+]
+
+
+@pytest.mark.parametrize("text,message", SETTINGS_FILE_PROBLEMS,
+                         ids=[case[1][:40] for case in SETTINGS_FILE_PROBLEMS])
+def test_a_settings_file_problem_is_named_and_nothing_starts(check, text, message):
+    result = check({}, files={"mailinit.conf": text})
+    assert result.status == 78, result.output
+    assert message in result.output, result.output
+    # One cause, one message: not the settings it kept libconfuse from reading.
+    assert "MAIL_DOMAIN: is required" not in result.output
+    assert "TLS_SELF_SIGNED" not in result.output
+    assert not (result.out / "etc/postfix/main.cf").exists()
+
+
+def test_postfix_keys_in_the_settings_file_give_no_false_errors(check):
+    files = {"mailinit.conf": 'mail_domain = "example.test"\n'
+                              'postfix {\n  smtpd_banner = "file"\n  smtp_tls_CAfile = '
+                              '"/etc/ssl/certs/ca-certificates.crt"\n}\n'}
+    result = check({}, files=files)
+    assert result.status == 0, result.output
+    assert "error" not in result.output, result.output
+    main_cf = result.file("/etc/postfix/main.cf")
+    assert "smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt" in main_cf
+
+
+def test_a_missing_mail_domain_is_the_one_message(check):
+    result = check({})
+    assert result.status == 78
+    assert "MAIL_DOMAIN: is required" in result.output
+    assert "TLS_SELF_SIGNED" not in result.output, result.output
+
+
+def test_control_characters_from_input_reach_no_terminal(check):
+    # An accounts line with an OSC title sequence and a screen clear.
+    result = check(OK, accounts=f"evil\x1b]0;owned\x07\x1b[2J@example.test:{GOOD_HASH}\n")
+    assert result.status == 78
+    assert "\x1b" not in result.output and "\x07" not in result.output, repr(result.output)
+    assert "\\x1b]0;owned\\x07\\x1b[2j" in result.output, result.output  # lower-cased

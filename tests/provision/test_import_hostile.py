@@ -38,3 +38,21 @@ def test_a_quota_line_without_a_colon_is_named_not_a_crash(importer):
     accounts = (importer.config / "accounts").read_text()
     assert "john@example.test:{SHA512-CRYPT}" in accounts and ":quota=2G" in accounts
     assert "jane@example.test:{SHA512-CRYPT}" in accounts
+
+
+def test_a_local_part_with_a_slash_is_refused_and_nothing_imported(importer):
+    # alice/.archive would be a folder inside alice's Maildir, not a mailbox.
+    hashed = "{SHA512-CRYPT}$6$janesalt$" + "x" * 86
+    out = importer(**{"postfix_accounts.cf": f"alice@example.test|{hashed}\n"
+                                             f"alice/.archive@example.test|{hashed}\n"})
+    assert out.returncode != 0, out
+    assert "postfix-accounts.cf:2" in out.stderr and "has a / in the local part" in out.stderr
+    assert not (importer.config / "accounts").exists() or \
+        "alice" not in (importer.config / "accounts").read_text()
+
+
+def test_control_characters_in_an_import_reach_no_terminal(importer):
+    out = importer(**{"postfix_accounts.cf": "\x1b]0;owned\x07@example.test|{PLAIN}x\n"})
+    assert out.returncode != 0, out
+    assert "\x1b" not in out.stderr + out.stdout and "\x07" not in out.stderr + out.stdout
+    assert "\\x1b]0;owned\\x07" in out.stderr, out.stderr

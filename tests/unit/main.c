@@ -21,5 +21,6 @@ int main(void)
 	failed += run_syslog_tests();
 	failed += run_watch_tests();
 	failed += run_lookup_table_tests();
+	failed += run_text_tests();
 	return failed == 0 ? 0 : 1;
 }

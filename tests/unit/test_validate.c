@@ -63,6 +63,11 @@ static void numbers_booleans_networks_relayhosts_paths(void **state)
 	assert_true(valid_path("/etc/letsencrypt/live/mail", &why));
 	assert_false(valid_path("certs", &why));
 	assert_false(valid_path("/a b", &why));
+	/* Postfix would split /certs/a,b into two list items at run time. */
+	assert_false(valid_path("/certs/a,b", &why));
+	assert_false(valid_path("/certs/a\nb", &why));
+	assert_false(valid_address("alice/.archive@example.com", &why));
+	assert_false(valid_address("../x@example.com", &why));
 	assert_true(same_domain("Example.COM.", "example.com"));
 	assert_false(same_domain("example.com", "example.co"));
 	assert_int_equal(find_control_character("ok"), -1);

@@ -26,5 +26,6 @@ int run_dkim_tests(void);
 int run_syslog_tests(void);
 int run_watch_tests(void);
 int run_lookup_table_tests(void);
+int run_text_tests(void);
 
 #endif
