@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct probe {
 
 struct conn {
 	int fd;
+	long deadline; /* CLOCK_MONOTONIC ms */
 	SSL *ssl;
 	char buf[4096];
 	size_t len;
@@ -127,13 +129,25 @@ out:
 	return -1;
 }
 
+/* Each read and write may wait for what is left of the budget, no more. */
+static void conn_bound(struct conn *c)
+{
+	long left = c->deadline - now_ms() > 1 ? c->deadline - now_ms() : 1;
+	struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 static ssize_t conn_read(struct conn *c, void *buf, size_t size)
 {
+	conn_bound(c);
 	return c->ssl ? SSL_read(c->ssl, buf, (int)size) : read(c->fd, buf, size);
 }
 
 static bool conn_write(struct conn *c, const void *data, size_t len)
 {
+	conn_bound(c);
 	return (c->ssl ? SSL_write(c->ssl, data, (int)len) : write(c->fd, data, len)) ==
 	       (ssize_t)len;
 }
@@ -176,6 +190,7 @@ static bool start_tls(struct conn *c, SSL_CTX *ctx, X509 **peer, struct result *
 {
 	c->ssl = SSL_new(ctx);
 	SSL_set_fd(c->ssl, c->fd);
+	conn_bound(c);
 	if (SSL_connect(c->ssl) != 1) {
 		char reason[160];
 
@@ -293,7 +308,7 @@ bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
 		enum protocol protocol;
 	} names[] = {{"smtp", SMTP},   {"lmtp", LMTP}, {"imap", IMAP},    {"pop3", POP3},
 		     {"sieve", SIEVE}, {"auth", AUTH}, {"milter", MILTER}};
-	struct conn c = {.fd = fd};
+	struct conn c = {.fd = fd, .deadline = now_ms() + HEALTH_BUDGET_MS};
 	struct result r = {0};
 	struct probe p = {.name = protocol, .where = "fd"};
 	bool ok;
@@ -313,7 +328,7 @@ bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
 static void run_probe(const struct probe *p, SSL_CTX *ctx, long deadline, X509 **peer,
 		      struct result *r)
 {
-	struct conn c = {.fd = -1};
+	struct conn c = {.fd = -1, .deadline = deadline};
 	long start = now_ms();
 
 	r->ok = false;
@@ -372,6 +387,32 @@ static int certificate_check(X509 *peer, char *detail, size_t size)
 	return days < EXPIRY_WARNING_DAYS ? 1 : 0;
 }
 
+static void interrupt_io(int sig)
+{
+	(void)sig; /* only to end a blocking read or write with EINTR */
+}
+
+/*
+ * One deadline for the whole run. Each read has the time that is left, but a
+ * listener that drips a byte at a time would restart that wait with every
+ * byte (and a TLS record is many reads). So from the deadline on, SIGALRM
+ * (without SA_RESTART) interrupts whatever blocks, every 100 ms.
+ */
+static void arm_deadline(bool on)
+{
+	struct itimerval timer = {0};
+	struct sigaction action = {.sa_handler = on ? interrupt_io : SIG_DFL};
+
+	if (on) {
+		timer.it_value.tv_sec = HEALTH_BUDGET_MS / 1000;
+		timer.it_value.tv_usec = HEALTH_BUDGET_MS % 1000 * 1000;
+		timer.it_interval.tv_usec = 100 * 1000;
+	}
+	setitimer(ITIMER_REAL, &timer, NULL);
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGALRM, &action, NULL);
+}
+
 int health_run(const struct settings *s, bool json)
 {
 	const struct probe all[] = {
@@ -399,6 +440,7 @@ int health_run(const struct settings *s, bool json)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	if (json)
 		buffer_puts(&out, "[");
+	arm_deadline(true);
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		const struct probe *p = &all[i];
 		struct result r = {0};
@@ -412,6 +454,7 @@ int health_run(const struct settings *s, bool json)
 		healthy &= r.ok;
 		report(&out, json, p->name, p->where, r.ok, r.ok ? "ok" : "FAIL", r.detail, r.ms);
 	}
+	arm_deadline(false);
 	int cert = certificate_check(peer, detail, sizeof(detail));
 	healthy &= cert >= 0;
 	report(&out, json, "certificate", settings_get(s, S_MAIL_HOSTNAME), cert >= 0,

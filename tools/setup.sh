@@ -18,7 +18,7 @@ conf=$(dirname "$here")/.ci/containers.conf
 # The build libraries, the real checkers of rendered configuration (postconf,
 # doveconf, opendkim -n), the linters, the fuzzer and the test clients.
 test_packages="make gcc libc6-dev pkg-config libconfuse-dev libssl-dev libcap-dev libcmocka-dev
-python3 python3-pytest python3-yaml util-linux procps openssl
+python3 python3-pytest python3-yaml util-linux procps openssl iproute2
 valgrind cppcheck shellcheck clang-format clang-tidy clang-14 libclang-rt-14-dev
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
 dovecot-managesieved opendkim
