@@ -232,9 +232,31 @@ static void apply(struct supervisor *sv, struct service *svc, enum svc_event eve
 	}
 }
 
+/*
+ * The spawned process is gone, but its daemon may not be: "postfix start-fg"
+ * waits for master as its child, and when the script alone dies (killed, out
+ * of memory), master runs on, reparented to us. A restart would then fail
+ * ("already running") until the restart limit stopped everything. So a
+ * pidfile naming a child of ours makes that child the service.
+ */
+static pid_t surviving_daemon(const struct supervisor *sv, const struct service *svc)
+{
+	siginfo_t info = {0};
+	pid_t pid;
+
+	if (svc->spec->pidfile == NULL || (pid = proc_read_pidfile(svc->spec->pidfile)) <= 0 ||
+	    pid == sv->self)
+		return 0;
+	/* Ours only if waitid knows it; if it has just exited too, it is reaped next. */
+	if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return 0;
+	return pid;
+}
+
 static void service_exited(struct supervisor *sv, struct service *svc, int status)
 {
 	const struct restart_policy *policy = &sv->config->restart;
+	pid_t daemon;
 	char how[96];
 	unsigned delay;
 
@@ -248,6 +270,12 @@ static void service_exited(struct supervisor *sv, struct service *svc, int statu
 	if (sv->shutting_down) {
 		log_info("%s: %s", svc->spec->name, how);
 		apply(sv, svc, SVC_EV_GONE);
+		return;
+	}
+	if ((daemon = surviving_daemon(sv, svc)) > 0) {
+		log_warn("%s: %s, but its daemon (pid %d, in %s) runs on: supervising that",
+			 svc->spec->name, how, (int)daemon, svc->spec->pidfile);
+		svc->pid = daemon;
 		return;
 	}
 	log_warn("%s: %s unexpectedly", svc->spec->name, how);

@@ -145,6 +145,32 @@ def test_a_killed_daemon_is_restarted_and_mail_flows_again(start):
                                 subject) == body
 
 
+def test_postfix_start_fg_killed_alone_leaves_master_serving_and_supervised(start):
+    # "postfix start-fg" is a shell script waiting for master: killed alone, it leaves master
+    # running. Restarting it gave "the Postfix mail system is already running" until the
+    # restart limit stopped the whole container.
+    c = start(accounts=USERS)
+    script = re.search(r"postfix: started with pid (\d+)", c.logs()).group(1)
+    master = c.exec("cat", "/var/spool/postfix/pid/master.pid").stdout.strip()
+    c.exec("kill", "-9", script)
+    deadline = time.monotonic() + 10
+    while "runs on: supervising that" not in c.logs():
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.1)
+    assert (f"postfix: killed by signal 9 (SIGKILL), but its daemon (pid {master}, in "
+            "/var/spool/postfix/pid/master.pid) runs on: supervising that") in c.logs()
+    subject, body, data = message("x@example.net", "alice@example.test")
+    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject) == body
+    logs = c.logs()
+    assert "already running" not in logs and logs.count("postfix: started with pid") == 1, logs
+    # Still under supervision: the stop reaches master, and the container exits cleanly.
+    engine("stop", c.name, timeout=60)
+    assert c.exit_code() == 0, c.logs()
+    assert "postfix: still running at the grace limit" not in c.logs()
+
+
 def test_healthcheck_is_healthy_when_serving_and_unhealthy_when_a_listener_is_gone(start):
     c = start()
     assert engine("healthcheck", "run", c.name, check=False).returncode == 0

@@ -156,6 +156,35 @@ def test_sighup_and_relayed_signals_reach_the_pidfile_target_not_the_wrapper(sta
     assert re.search(r"mta: reloading \(SIGHUP to pid \d+\)", run.log())
 
 
+def test_a_daemon_that_outlives_its_start_script_is_supervised_not_started_twice(start,
+                                                                               tmp_path):
+    # "postfix start-fg" waits for master as a child: if the script alone is killed, master
+    # runs on. A restart would start a second one (Postfix: "already running", then the
+    # restart limit stops everything).
+    pidfile = tmp_path / "master.pid"
+    run = start(config(service(
+        "mta", [str(FAKE / "wrapper.sh"), "mta", str(tmp_path), str(pidfile)],
+        pidfile=str(pidfile)), restart_delay=1))
+    wait_until(lambda: (tmp_path / "mta.pid").exists() and pidfile.exists(), 5, "the daemon")
+    daemon = int((tmp_path / "mta.pid").read_text())
+    # The files hold PIDs of mailinit's namespace; signals from here need the host's.
+    os.kill(run.host_pid(int((tmp_path / "mta-wrapper.pid").read_text())), signal.SIGKILL)
+    run.wait_log(rf"mta: killed by signal 9 \(SIGKILL\), but its daemon \(pid {daemon}, in "
+                 rf"\S+master.pid\) runs on: supervising that")
+    # Still the one daemon, and signals still reach it.
+    run.kill(signal.SIGHUP)
+    wait_until(lambda: signals_of(tmp_path, "mta") == ["HUP"], 5, "HUP at the daemon")
+    assert "mta: restarting" not in run.log() and run.log().count("mta: started") == 1
+    # When the daemon itself dies, the service is restarted as any other.
+    (tmp_path / "mta.pid").unlink()
+    os.kill(run.host_pid(daemon), signal.SIGKILL)
+    run.wait_log(r"mta: killed by signal 9 \(SIGKILL\) unexpectedly")
+    wait_until(lambda: (tmp_path / "mta.pid").exists(), 10, "the restarted daemon")
+    assert int((tmp_path / "mta.pid").read_text()) != daemon
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0, run.log()
+
+
 def test_without_a_pidfile_signals_go_to_the_spawned_process(start, tmp_path):
     run = start(config(daemon("a", tmp_path, 1), daemon("b", tmp_path, 2, reload_signal="USR2")))
     wait_until(lambda: (tmp_path / "b.pid").exists(), 5, "the services")
@@ -257,8 +286,9 @@ def test_children_get_a_clean_signal_state_devnull_stdin_and_no_stray_fds(start,
                 preexec_fn=dirty_parent, pass_fds=(extra_r,))
     run.wait_log(r"plain: started with pid")
     pid = wait_until(lambda: run.service_pid("plain"), 5, "the service's pid")
-    status = proc_status(pid)
-    assert status["Name"] == "sleep", status
+    # "started" is logged after fork, maybe before exec: look once it is sleep(1).
+    status = wait_until(lambda: (proc_status(pid) or {}).get("Name") == "sleep" and
+                        proc_status(pid), 5, "the service's exec of sleep")
     assert status["SigBlk"] == "0000000000000000", (status, run.log())
     assert status["SigIgn"] == "0000000000000000", (status, run.log())
     assert sorted(os.listdir(f"/proc/{pid}/fd")) == ["0", "1", "2"]

@@ -3,7 +3,8 @@
 # Starts daemon.sh NAME in a session of its own (as Postfix's master calls
 # setsid), writes the daemon's PID to PIDFILE, and stays until the daemon is
 # gone. Signals that reach the wrapper itself are recorded in
-# DIR/NAME-wrapper.signals: they went to the wrong process.
+# DIR/NAME-wrapper.signals: they went to the wrong process. Its own PID is in
+# DIR/NAME-wrapper.pid.
 name=$1
 dir=$2
 pidfile=$3
@@ -13,6 +14,7 @@ trap 'record HUP' HUP
 trap 'record USR1' USR1
 trap 'record TERM' TERM
 
+echo $$ >"$dir/$name-wrapper.pid"
 setsid "$(dirname "$0")/daemon.sh" "$name" "$dir" &
 daemon=$!
 echo "$daemon" >"$pidfile"
