@@ -420,6 +420,37 @@ static void append_target(struct buffer *line, const char *target)
 		buffer_printf(line, "%s%s", has_targets ? ", " : " ", target);
 }
 
+/*
+ * Whether a target in a mail domain of this server leads somewhere: an
+ * account, an alias, the domain's catch-all, or postmaster@/abuse@ (made for
+ * every domain). Else mail to the alias would be accepted, then bounced.
+ */
+static bool local_target_exists(const struct admin *a, const struct lines *aliases,
+				const char *target)
+{
+	const char *at = strrchr(target, '@');
+	char base[ADDRESS_MAX], catch_all[ADDRESS_MAX];
+	size_t local = (size_t)(at - target);
+	struct lines accounts;
+	bool found;
+
+	if (!is_mail_domain(a, at + 1))
+		return true; /* another server's */
+	/* alice+tag@ is alice@ (recipient_delimiter = +) */
+	if (memchr(target, '+', local))
+		local = (size_t)((const char *)memchr(target, '+', local) - target);
+	snprintf(base, sizeof(base), "%.*s%s", (int)local, target, at);
+	snprintf(catch_all, sizeof(catch_all), "%s", at);
+	if (strncmp(base, "postmaster@", 11) == 0 || strncmp(base, "abuse@", 6) == 0 ||
+	    lines_find(aliases, false, base) >= 0 || lines_find(aliases, false, catch_all) >= 0)
+		return true;
+	if (lines_read(a->accounts_path, &accounts) != 0)
+		return true; /* unreadable: the check after the write says so */
+	found = lines_find(&accounts, true, base) >= 0;
+	lines_free(&accounts);
+	return found;
+}
+
 static int alias_add(struct admin *a, int argc, char **argv)
 {
 	char source[ADDRESS_MAX], target[ADDRESS_MAX];
@@ -447,6 +478,18 @@ static int alias_add(struct admin *a, int argc, char **argv)
 	}
 	if (lock_config(a) != 0 || lines_read(a->aliases_path, &l) != 0)
 		return EX_OSERR;
+	for (int i = 1; i < argc; i++) {
+		snprintf(target, sizeof(target), "%s", argv[i]);
+		lowercase(target);
+		if (!local_target_exists(a, &l, target)) {
+			log_error("alias add: %s is in a mail domain of this server but is no "
+				  "account or alias: mail to %s would bounce (add the account "
+				  "first: mailinit user add %s)",
+				  target, source, target);
+			lines_free(&l);
+			return EX_NOUSER;
+		}
+	}
 	at = lines_find(&l, false, source);
 	buffer_puts(&line, at >= 0 ? l.line[at] : source);
 	for (int i = 1; i < argc; i++) {

@@ -77,6 +77,11 @@ void log_set_level(enum log_level level)
 	threshold = level;
 }
 
+enum log_level log_get_level(void)
+{
+	return threshold;
+}
+
 bool log_level_parse(const char *text, enum log_level *level)
 {
 	static const char *const names[] = {"debug", "info", "warn", "error"};

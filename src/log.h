@@ -26,6 +26,7 @@
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
 void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
 void log_set_json(bool json);
 bool log_is_json(void);
 /* "2026-11-22T01:02:03.456Z", the JSON lines' time, into out. */

@@ -512,16 +512,63 @@ static int command_reload(int argc, char **argv)
 	return 0;
 }
 
+/* What "check" does, without its report: 0 when the server would take the configuration. */
+static int verify_configuration(void)
+{
+	struct provision_options options = default_options();
+	char scratch[] = "/tmp/mailinit-check.XXXXXX";
+	struct settings settings;
+	int status;
+
+	if ((options.root = mkdtemp(scratch)) == NULL) {
+		log_error_sys("cannot make a scratch directory in /tmp");
+		return EX_OSERR;
+	}
+	options.check = true;
+	status = provision(&options, environ, &settings);
+	settings_free(&settings);
+	nftw(options.root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return status;
+}
+
+static bool admin_changes_files(const char *command, int argc, char **argv)
+{
+	const char *verb = argc > 0 ? argv[0] : "";
+
+	return strcmp(command, "import") == 0 ||
+	       (strcmp(command, "domain") != 0 && strcmp(verb, "list") != 0 &&
+		strcmp(verb, "show") != 0);
+}
+
 static int command_admin(const char *command, int argc, char **argv)
 {
 	struct provision_options options = default_options();
 	struct settings settings;
+	enum log_level level;
 	int status;
 
 	early_log_level();
 	load_running_settings(&options, &settings);
 	status = admin_main(command, argc, argv, options.config_dir, &settings);
 	settings_free(&settings);
+	/*
+	 * The change is valid on its own; the server takes the files as a whole. A
+	 * problem elsewhere (a hand edit, a setting) would refuse the reload and the
+	 * next start, so say it here rather than report success.
+	 */
+	if (status != 0 || !admin_changes_files(command, argc, argv))
+		return status;
+	level = log_get_level();
+	/* Its problems and warnings, not the scratch keys and certificate it makes. */
+	if (level < LOG_LEVEL_WARN)
+		log_set_level(LOG_LEVEL_WARN);
+	status = verify_configuration();
+	log_set_level(level);
+	if (status != 0)
+		log_error("%s: written, but the configuration as a whole is refused (the problems "
+			  "are above): the running server keeps its last good configuration, and "
+			  "the next start fails until they are fixed",
+			  command);
 	return status;
 }
 

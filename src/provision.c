@@ -140,6 +140,53 @@ static bool is_mail_domain(const struct context *c, const char *domain)
 	return false;
 }
 
+/* ADDRESS (alice+tag@ as alice@) is an account or alias, or its domain has a catch-all. */
+static bool is_local_recipient(const struct context *c, const char *address)
+{
+	const char *at = strrchr(address, '@');
+	size_t local = (size_t)(at - address);
+	const char *plus = memchr(address, '+', local);
+	char base[ADDRESS_MAX];
+
+	snprintf(base, sizeof(base), "%.*s%s", (int)(plus ? (size_t)(plus - address) : local),
+		 address, at);
+	if (strncmp(base, "postmaster@", 11) == 0 || strncmp(base, "abuse@", 6) == 0)
+		return true; /* made for every domain */
+	for (size_t i = 0; i < c->accounts.account_count; i++) {
+		if (strcasecmp(c->accounts.account[i].address, base) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < c->accounts.alias_count; i++) {
+		const char *source = c->accounts.alias[i].source;
+
+		if (strcasecmp(source, base) == 0 ||
+		    (source[0] == '@' && same_domain(source + 1, at + 1)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A target in one of our domains that is no account or alias: mail to the
+ * alias is accepted, then bounced. A warning, not an error: "user del" of a
+ * target must not stop the server; "alias add" refuses such a target.
+ */
+static void warn_of_dead_targets(const struct context *c, const struct alias *a)
+{
+	char targets[4096], *save = NULL;
+
+	snprintf(targets, sizeof(targets), "%s", a->targets);
+	for (char *t = strtok_r(targets, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		const char *at = strrchr(t, '@');
+
+		if (at && is_mail_domain(c, at + 1) && !is_local_recipient(c, t))
+			log_warn(
+			    "%s:%u: %s is no account or alias of this server: mail to %s for "
+			    "it bounces (add the account, or remove it: mailinit alias del %s %s)",
+			    c->accounts.aliases_path, a->line, t, a->source, a->source, t);
+	}
+}
+
 /* Domains: MAIL_DOMAIN, MAIL_DOMAINS, and those of the accounts; and the rules that need them all.
  */
 static void collect_domains(struct context *c, struct problems *problems)
@@ -169,6 +216,7 @@ static void collect_domains(struct context *c, struct problems *problems)
 			problem(problems,
 				"%s:%u: %s is not in a mail domain (add %s to MAIL_DOMAINS)",
 				c->accounts.aliases_path, a->line, a->source, domain);
+		warn_of_dead_targets(c, a);
 	}
 }
 

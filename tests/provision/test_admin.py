@@ -87,6 +87,7 @@ def test_an_empty_password_on_stdin_is_refused(admin):
 
 def test_alias_add_merges_and_del_removes_one_target(admin):
     admin("user", "add", "a@example.test", "--password-stdin", stdin="x\n")
+    admin("user", "add", "b@example.test", "--password-stdin", stdin="y\n")
     admin("alias", "add", "team@example.test", "a@example.test")
     admin("alias", "add", "team@example.test", "b@example.test", "a@example.test")
     admin("alias", "add", "@example.test", "a@example.test")
@@ -97,12 +98,13 @@ def test_alias_add_merges_and_del_removes_one_target(admin):
     admin("alias", "del", "team@example.test", "b@example.test")  # its last target
     assert "team@" not in admin("alias", "list").stdout
     assert admin("check").returncode == 0
-    assert admin("domain", "list").stdout == "example.test\t1 account, 1 alias\n"
+    assert admin("domain", "list").stdout == "example.test\t2 accounts, 1 alias\n"
 
 
 def test_concurrent_user_adds_lose_none(admin):
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "MAILINIT_CONFIG_DIR": str(admin.dir),
-           "MAIL_DOMAIN": "example.test", "MAIL_HOSTNAME": "mail.example.test"}
+           "MAILINIT_TEMPLATES": str(ROOT / "templates"), "MAIL_DOMAIN": "example.test",
+           "MAIL_HOSTNAME": "mail.example.test"}
     procs = [subprocess.Popen([MAILINIT, "user", "add", f"u{i}@example.test", "--password-stdin"],
                               env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True) for i in range(40)]
@@ -171,3 +173,44 @@ def test_import_with_a_bad_line_imports_nothing_and_names_the_line(admin, tmp_pa
     assert not (admin.dir / "accounts").exists()
     missing = admin("import", str(tmp_path / "nowhere"))
     assert missing.returncode == 66 and "postfix-accounts.cf" in missing.stderr
+
+
+def test_an_alias_to_a_local_address_that_does_not_exist_is_refused(admin):
+    admin("user", "add", "anna@example.test", "--password-stdin", stdin="x\n")
+    result = admin("alias", "add", "sales@example.test", "anna@example.test", "ghost@example.test")
+    assert result.returncode == 67, result
+    assert ("alias add: ghost@example.test is in a mail domain of this server but is no account "
+            "or alias: mail to sales@example.test would bounce") in result.stderr
+    assert not (admin.dir / "aliases").exists()
+    assert admin("alias", "add", "sales@example.test", "anna@example.test").returncode == 0
+    # What does lead somewhere: an account with a +tag, postmaster@, another server's address,
+    # another alias.
+    for target in ("anna+sales@example.test", "postmaster@example.test", "x@elsewhere.example",
+                   "sales@example.test"):
+        result = admin("alias", "add", "team@example.test", target)
+        assert result.returncode == 0, (target, result.stderr)
+
+
+def test_check_warns_of_an_alias_whose_local_target_is_gone(admin):
+    admin("user", "add", "anna@example.test", "--password-stdin", stdin="x\n")
+    admin("user", "add", "bob@example.test", "--password-stdin", stdin="y\n")
+    admin("alias", "add", "sales@example.test", "anna@example.test", "bob@example.test")
+    assert admin("user", "del", "bob@example.test").returncode == 0
+    result = admin("check")
+    assert result.returncode == 0, result.stderr  # the server still starts: anna gets the mail
+    assert ("aliases:1: bob@example.test is no account or alias of this server: mail to "
+            "sales@example.test for it bounces") in result.stderr
+
+
+def test_a_change_to_a_configuration_refused_as_a_whole_is_not_reported_as_success(admin):
+    admin("user", "add", "anna@example.test", "--password-stdin", stdin="x\n")
+    # A hand edit that the server refuses: every later reload and start would fail.
+    (admin.dir / "aliases").write_text("broken-line-without-target\n")
+    result = admin("user", "add", "bob@example.test", "--password-stdin", stdin="y\n")
+    assert result.returncode == 78, result
+    assert "aliases:1:" in result.stderr
+    assert ("user: written, but the configuration as a whole is refused (the problems are "
+            "above): the running server keeps its last good configuration") in result.stderr
+    assert "bob@example.test" in (admin.dir / "accounts").read_text()
+    # Listing changes nothing and checks nothing.
+    assert admin("user", "list").returncode == 0
