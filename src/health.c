@@ -38,7 +38,8 @@ struct probe {
 	const char *name;
 	const char *where; /* "127.0.0.1:25" or a unix socket path */
 	enum protocol protocol;
-	bool tls; /* TLS from the first byte */
+	bool tls;              /* TLS from the first byte */
+	const char *recipient; /* SMTP: RCPT TO this after EHLO; NULL: none */
 };
 
 struct conn {
@@ -203,6 +204,33 @@ static bool start_tls(struct conn *c, SSL_CTX *ctx, X509 **peer, struct result *
 	return true;
 }
 
+/*
+ * MAIL FROM:<> and RCPT TO: the recipient goes through the virtual maps,
+ * the access checks and the milter. A definite answer (250, or 550 when the
+ * address has nowhere to go) means they work; a 4xx is what every sender
+ * gets when a map cannot be read or the milter is down. No DATA: nothing
+ * is sent.
+ */
+static bool recipient_answered(struct conn *c, const char *recipient, char *line, size_t size,
+			       struct result *r)
+{
+	char command[400];
+	int len;
+
+	if (!conn_write(c, "MAIL FROM:<>\r\n", 14) || !smtp_reply(c, "250", line, size))
+		return fail(r, "MAIL FROM refused: %s", line);
+	len = snprintf(command, sizeof(command), "RCPT TO:<%s>\r\n", recipient);
+	if (len < 0 || (size_t)len >= sizeof(command) || !conn_write(c, command, (size_t)len) ||
+	    !read_line(c, line, size))
+		return fail(r, "no answer to RCPT TO:<%s>", recipient);
+	if (line[0] != '2' && line[0] != '5')
+		return fail(r, "RCPT TO:<%s> answered %s", recipient, line);
+	conn_write(c, "RSET\r\n", 6);
+	if (!smtp_reply(c, "250", line, size))
+		return fail(r, "RSET refused: %s", line);
+	return true;
+}
+
 static bool speak(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **peer,
 		  struct result *r)
 {
@@ -220,6 +248,8 @@ static bool speak(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **pe
 		if (!conn_write(c, "EHLO health.mailinit\r\n", 22) ||
 		    !smtp_reply(c, "250", line, sizeof(line)))
 			return fail(r, "EHLO refused: %s", line);
+		if (p->recipient && !recipient_answered(c, p->recipient, line, sizeof(line), r))
+			return false;
 		if (p->protocol == SMTP_STARTTLS) {
 			if (!conn_write(c, "STARTTLS\r\n", 10) ||
 			    !smtp_reply(c, "220", line, sizeof(line)))
@@ -413,20 +443,39 @@ static void arm_deadline(bool on)
 	sigaction(SIGALRM, &action, NULL);
 }
 
-int health_run(const struct settings *s, bool json)
+/* The last live reload: -1 refused (*when set), 0 taken or none. */
+static int reload_outcome(const char *path, time_t *when)
 {
+	char text[64] = "";
+	long long seconds = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return 0;
+	if (fgets(text, sizeof(text), f) == NULL)
+		text[0] = '\0';
+	fclose(f);
+	if (sscanf(text, "refused %lld", &seconds) != 1)
+		return 0;
+	*when = (time_t)seconds;
+	return -1;
+}
+
+int health_run(const struct settings *s, bool json, const char *reload_status)
+{
+	char postmaster[320];
 	const struct probe all[] = {
-	    {"smtp", "127.0.0.1:25", SMTP, false},
-	    {"submission", "127.0.0.1:587", SMTP_STARTTLS, false},
-	    {"submissions", "127.0.0.1:465", SMTP_TLS, true},
-	    {"imap", "127.0.0.1:143", IMAP, false},
-	    {"imaps", "127.0.0.1:993", IMAP, true},
-	    {"pop3", "127.0.0.1:110", POP3, false},
-	    {"pop3s", "127.0.0.1:995", POP3, true},
-	    {"managesieve", "127.0.0.1:4190", SIEVE, false},
-	    {"lmtp", "/var/spool/postfix/private/dovecot-lmtp", LMTP, false},
-	    {"auth", "/var/spool/postfix/private/auth", AUTH, false},
-	    {"dkim", "127.0.0.1:8891", MILTER, false},
+	    {"smtp", "127.0.0.1:25", SMTP, false, postmaster},
+	    {"submission", "127.0.0.1:587", SMTP_STARTTLS, false, NULL},
+	    {"submissions", "127.0.0.1:465", SMTP_TLS, true, NULL},
+	    {"imap", "127.0.0.1:143", IMAP, false, NULL},
+	    {"imaps", "127.0.0.1:993", IMAP, true, NULL},
+	    {"pop3", "127.0.0.1:110", POP3, false, NULL},
+	    {"pop3s", "127.0.0.1:995", POP3, true, NULL},
+	    {"managesieve", "127.0.0.1:4190", SIEVE, false, NULL},
+	    {"lmtp", "/var/spool/postfix/private/dovecot-lmtp", LMTP, false, NULL},
+	    {"auth", "/var/spool/postfix/private/auth", AUTH, false, NULL},
+	    {"dkim", "127.0.0.1:8891", MILTER, false, NULL},
 	};
 	long deadline = now_ms() + HEALTH_BUDGET_MS;
 	struct buffer out = {0};
@@ -435,6 +484,7 @@ int health_run(const struct settings *s, bool json)
 	bool healthy = true;
 	char detail[256];
 
+	snprintf(postmaster, sizeof(postmaster), "postmaster@%s", settings_get(s, S_MAIL_DOMAIN));
 	/* Any certificate: this checks that TLS works, not who the server is. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -462,6 +512,22 @@ int health_run(const struct settings *s, bool json)
 	       : cert > 0 ? "warn"
 			  : "ok",
 	       detail, 0);
+	time_t refused_at;
+	if (reload_outcome(reload_status, &refused_at) < 0) {
+		struct tm tm;
+		char when[32];
+
+		gmtime_r(&refused_at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		snprintf(detail, sizeof(detail),
+			 "the last change was refused at %s: mail flows on the last good "
+			 "configuration, but the next start fails (mailinit check says why)",
+			 when);
+	} else {
+		snprintf(detail, sizeof(detail), "the running configuration is the files' own");
+	}
+	report(&out, json, "configuration", reload_status, true,
+	       reload_outcome(reload_status, &refused_at) < 0 ? "warn" : "ok", detail, 0);
 	if (json) {
 		/* Wrap the checks: {"healthy":..,"checks":[..]} */
 		struct buffer wrapped = {0};

@@ -62,6 +62,7 @@
 #include "log.h"
 #include "proc.h"
 #include "provision.h"
+#include "render.h"
 #include "services.h"
 #include "settings.h"
 #include "signals.h"
@@ -281,6 +282,24 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return remove(path);
 }
 
+/* Where the last live reload's outcome is kept for "mailinit health". */
+static void reload_status_path(const struct provision_options *options, char *path, size_t size)
+{
+	snprintf(path, size, "%s/reload-status", options->root[0] ? options->root : "/run");
+}
+
+/* "ok TIME" or "refused TIME", replaced whole (health may read it meanwhile). */
+static void record_reload(const struct provision_options *options, int status)
+{
+	char path[PATH_MAX], text[64];
+	int len = snprintf(text, sizeof(text), "%s %lld\n", status == 0 ? "ok" : "refused",
+			   (long long)time(NULL));
+
+	reload_status_path(options, path, sizeof(path));
+	if (render_write(path, text, (size_t)len, 0644, 0, 0) != 0)
+		log_warn("reload: cannot record the outcome in %s for mailinit health", path);
+}
+
 /*
  * The supervisor's reconfigure step: provisioning again in a child, staged
  * in a scratch directory and verified there before the live files change.
@@ -310,6 +329,7 @@ static pid_t reprovision(void *context)
 	status = provision(&options, environ, &settings);
 	settings_free(&settings);
 	nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	record_reload(&options, status);
 	if (status == 0)
 		log_info("reload: configuration rendered and verified in %ld ms", ms_since(&began));
 	fflush(stdout);
@@ -473,6 +493,7 @@ static int command_health(int argc, char **argv)
 {
 	struct provision_options options = default_options();
 	struct settings settings;
+	char path[PATH_MAX];
 	bool json = argc > 0 && strcmp(argv[0], "--json") == 0;
 	int status;
 
@@ -481,7 +502,8 @@ static int command_health(int argc, char **argv)
 		return EX_USAGE;
 	}
 	load_running_settings(&options, &settings);
-	status = health_run(&settings, json);
+	reload_status_path(&options, path, sizeof(path));
+	status = health_run(&settings, json, path);
 	settings_free(&settings);
 	return status;
 }

@@ -184,6 +184,51 @@ def test_healthcheck_is_healthy_when_serving_and_unhealthy_when_a_listener_is_go
         c.exec("sh", "-c", "kill -CONT $(cat /run/dovecot/master.pid)")
 
 
+def test_health_fails_when_a_map_cannot_be_read_though_every_banner_answers(start):
+    c = start(accounts=USERS)
+    health = c.exec("mailinit", "health", check=False)
+    assert health.returncode == 0, health.stdout
+    assert re.search(r"ok\s+smtp\s", health.stdout), health.stdout
+    # A map Postfix refuses (a duplicate key), as a bad rendering or hand edit would leave it:
+    # every recipient then gets "451 4.3.0 Temporary lookup failure" while the banner answers.
+    c.exec("sh", "-c", "printf 'x@example.test alice@example.test\\nx@example.test "
+                       "alice@example.test\\n' >> /run/mailinit/etc/postfix/virtual && "
+                       "postfix reload")
+    deadline = time.monotonic() + 20
+    while (health := c.exec("mailinit", "health", check=False)).returncode == 0:
+        assert time.monotonic() < deadline, health.stdout
+        time.sleep(0.5)
+    assert re.search(r"FAIL\s+smtp\s+127.0.0.1:25\s+RCPT TO:<postmaster@example.test> "
+                     r"answered 451", health.stdout), health.stdout
+
+
+def test_health_warns_of_a_refused_live_change_and_mail_still_flows(start):
+    c = start(accounts=USERS)
+    (c.config_dir / "aliases").write_text("broken-line-without-a-target\n")
+    deadline = time.monotonic() + 20
+    while "reload: the new configuration was refused" not in c.logs():
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.2)
+    health = c.exec("mailinit", "health", check=False)
+    # Mail flows on the last good configuration: healthy, so nothing restarts it into the
+    # refused one; but the warning says the next start would fail.
+    assert health.returncode == 0, health.stdout
+    assert re.search(r"warn\s+configuration\s+\S+\s+the last change was refused at .*: mail "
+                     r"flows on the last good configuration, but the next start fails",
+                     health.stdout), health.stdout
+    subject, body, data = message("x@example.net", "alice@example.test")
+    send_25(c.port[25], "x@example.net", ["alice@example.test"], data)
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject) == body
+    # Fixed: the warning goes.
+    (c.config_dir / "aliases").write_text("")
+    deadline = time.monotonic() + 20
+    while "warn" in (health := c.exec("mailinit", "health", check=False)).stdout:
+        assert time.monotonic() < deadline, health.stdout
+        time.sleep(0.2)
+    assert health.returncode == 0, health.stdout
+
+
 def test_postfix_dovecot_and_opendkim_log_to_the_container_log(start):
     c = start(accounts=USERS)
     _, _, data = message("alice@example.test", "alice@example.test")
