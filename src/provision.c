@@ -269,11 +269,21 @@ static int find_certificate(struct context *c, struct problems *problems)
 		snprintf(c->cert, sizeof(c->cert), "%s", settings_get(s, S_TLS_CERT_FILE));
 		snprintf(c->key, sizeof(c->key), "%s", settings_get(s, S_TLS_KEY_FILE));
 	} else {
-		/* Kept in the config volume; a check makes its own in the scratch root. */
-		if (c->options->check)
+		/*
+		 * Kept in the config volume. A check verifies the one there when the
+		 * server would keep it, else makes its own in the scratch root, as
+		 * the server would make a new one.
+		 */
+		snprintf(dir, sizeof(dir), "%s/tls", c->options->config_dir);
+		if (c->options->check) {
+			snprintf(c->cert, sizeof(c->cert), "%s/tls/cert.pem",
+				 c->options->config_dir);
+			snprintf(c->key, sizeof(c->key), "%s/tls/key.pem", c->options->config_dir);
+			if (tls_self_signed_is_usable(c->cert, c->key,
+						      settings_get(s, S_MAIL_HOSTNAME)))
+				goto check;
 			snprintf(dir, sizeof(dir), "%s/etc/mailinit/tls", root);
-		else
-			snprintf(dir, sizeof(dir), "%s/tls", c->options->config_dir);
+		}
 		if (tls_self_signed(dir, settings_get(s, S_MAIL_HOSTNAME), c->cert, c->key,
 				    sizeof(c->cert)) != 0)
 			return EX_OSERR;
@@ -296,27 +306,52 @@ check:
 	return read_certificate_pair(c, problems);
 }
 
-static int make_dkim_keys(struct context *c)
+/*
+ * Each domain's key in /etc/mailinit/dkim, made when missing. "check" and a
+ * reload verify the real key the server signs with (the selector "dkim
+ * rotate" chose); only a missing one is made in check's scratch root.
+ */
+static int make_dkim_keys(struct context *c, struct problems *problems)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], real_dir[PATH_MAX], record[1024];
 
+	snprintf(real_dir, sizeof(real_dir), "%s/dkim", c->options->config_dir);
 	if (c->options->check)
 		snprintf(dir, sizeof(dir), "%s/etc/mailinit/dkim", c->root);
 	else
-		snprintf(dir, sizeof(dir), "%s/dkim", c->options->config_dir);
+		snprintf(dir, sizeof(dir), "%s", real_dir);
 	for (size_t i = 0; i < c->domain_count; i++) {
+		char *key = c->dkim_keys[i];
+
 		/* "mailinit dkim rotate" names the domain's selector; else DKIM_SELECTOR. */
-		dkim_active_selector(dir, c->domains[i], settings_get(c->settings, S_DKIM_SELECTOR),
+		dkim_active_selector(real_dir, c->domains[i],
+				     settings_get(c->settings, S_DKIM_SELECTOR),
 				     c->dkim_selectors[i], sizeof(c->dkim_selectors[i]));
+		if (snprintf(key, sizeof(c->dkim_keys[i]), "%s/%s/%s.private", real_dir,
+			     c->domains[i], c->dkim_selectors[i]) >= (int)sizeof(c->dkim_keys[i])) {
+			problem(problems, "%s: the path of its DKIM key is too long", real_dir);
+			continue;
+		}
+		if (access(key, F_OK) == 0 &&
+		    dkim_public_record(key, record, sizeof(record)) != 0) {
+			problem(
+			    problems,
+			    "%s: DKIM key of %s is not an RSA private key in PEM (replace it, or "
+			    "remove it to have a new one made)",
+			    key, c->domains[i]);
+			continue;
+		}
+		if (c->options->check && access(key, F_OK) == 0)
+			continue; /* the real one, checked */
 		int made =
 		    dkim_ensure_key(dir, c->domains[i], c->dkim_selectors[i], c->opendkim_uid,
-				    c->opendkim_gid, c->dkim_keys[i], sizeof(c->dkim_keys[i]));
+				    c->opendkim_gid, key, sizeof(c->dkim_keys[i]));
 		if (made < 0)
 			return -1;
 		if (made > 0) { /* a link where its directory belongs: logged, left alone */
 			log_warn("%s: mail from it is not DKIM-signed until that is fixed",
 				 c->domains[i]);
-			c->dkim_keys[i][0] = '\0';
+			key[0] = '\0';
 		}
 	}
 	return 0;
@@ -881,8 +916,10 @@ int provision(const struct provision_options *options, char *const *env, struct 
 	}
 	if (problems.count)
 		goto config_error;
-	if (settings_bool(settings, S_ENABLE_DKIM) && make_dkim_keys(c) != 0)
+	if (settings_bool(settings, S_ENABLE_DKIM) && make_dkim_keys(c, &problems) != 0)
 		goto os_error;
+	if (problems.count)
+		goto config_error;
 	if (render_all(c) != 0)
 		goto config_error_counted;
 	verify_all(c, &problems);

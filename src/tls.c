@@ -210,7 +210,7 @@ void tls_check(const char *cert, const char *key, const char *hostname, bool ref
 	free(key_pem);
 }
 
-static bool self_signed_is_usable(const char *cert, const char *key, const char *hostname)
+bool tls_self_signed_is_usable(const char *cert, const char *key, const char *hostname)
 {
 	X509 *x = read_pem_file(cert, false);
 	EVP_PKEY *k = read_pem_file(key, true);
@@ -266,7 +266,7 @@ int tls_self_signed(const char *dir, const char *hostname, char *cert, char *key
 
 	snprintf(cert, size, "%s/cert.pem", dir);
 	snprintf(key, size, "%s/key.pem", dir);
-	if (self_signed_is_usable(cert, key, hostname))
+	if (tls_self_signed_is_usable(cert, key, hostname))
 		return 0;
 	if (render_mkdirs(dir, 0755, (uid_t)-1, (gid_t)-1) != 0)
 		return -1;

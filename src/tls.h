@@ -36,6 +36,8 @@
 
 int tls_wait(const char *cert, const char *key, unsigned seconds);
 int tls_self_signed(const char *dir, const char *hostname, char *cert, char *key, size_t size);
+/* Whether tls_self_signed would keep this pair (check uses the real one then). */
+bool tls_self_signed_is_usable(const char *cert, const char *key, const char *hostname);
 void tls_check(const char *cert, const char *key, const char *hostname, bool refuse_other_names,
 	       struct problems *problems);
 /* The same for a certificate and key already read (CERT and KEY name them in messages). */

@@ -499,3 +499,38 @@ def test_control_characters_from_input_reach_no_terminal(check):
     assert result.status == 78
     assert "\x1b" not in result.output and "\x07" not in result.output, repr(result.output)
     assert "\\x1b]0;owned\\x07\\x1b[2j" in result.output, result.output  # lower-cased
+
+
+def test_check_verifies_the_real_dkim_key_and_its_rotated_selector(check, tmp_path):
+    # check used to make a throw-away key in its scratch root whatever the volume held.
+    keys = tmp_path / "config" / "dkim" / "example.test"
+    keys.mkdir(parents=True)
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                    "-out", str(keys / "s2026.private")], check=True, capture_output=True)
+    (keys / "selector").write_text("s2026\n")
+    result = check(OK)
+    assert result.status == 0, result.output
+    assert "made a DKIM key" not in result.output
+    key_table = result.file("/etc/opendkim/KeyTable")
+    assert f"s2026._domainkey.example.test example.test:s2026:{keys}/s2026.private" in key_table
+
+    (keys / "s2026.private").write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n")
+    result = check(OK)
+    assert result.status == 78, result.output
+    assert (f"{keys}/s2026.private: DKIM key of example.test is not an RSA private key in PEM"
+            in result.output), result.output
+
+
+def test_check_verifies_the_self_signed_pair_the_server_keeps(check, tmp_path):
+    tls = tmp_path / "config" / "tls"
+    tls.mkdir(parents=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "365", "-subj",
+                    "/CN=mail.example.test", "-addext", "subjectAltName=DNS:mail.example.test",
+                    "-keyout", str(tls / "key.pem"), "-out", str(tls / "cert.pem")],
+                   check=True, capture_output=True)
+    result = check({**OK, "MAIL_HOSTNAME": "mail.example.test"})
+    assert result.status == 0, result.output
+    assert "made a self-signed certificate" not in result.output
+    pair = result.file("/etc/ssl/mailinit/pair.pem")
+    assert (tls / "cert.pem").read_text().strip() in pair
