@@ -47,7 +47,7 @@ static int keep_only_needed(void)
 	return status;
 }
 
-int caps_check_and_drop(void)
+int caps_check(void)
 {
 	cap_t now = cap_get_proc();
 	unsigned missing = 0;
@@ -69,8 +69,15 @@ int caps_check_and_drop(void)
 		}
 	}
 	cap_free(now);
-	if (missing)
-		return EX_CONFIG;
+	return missing ? EX_CONFIG : 0;
+}
+
+int caps_check_and_drop(void)
+{
+	int status = caps_check();
+
+	if (status != 0)
+		return status;
 	/* CAP_SETPCAP does the dropping, so it goes last (it is not needed after). */
 	for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; cap++) {
 		if (!is_needed(cap) && cap != CAP_SETPCAP && CAP_IS_SUPPORTED(cap))

@@ -400,6 +400,11 @@ static int command_run(int argc, char **argv)
 	if (config.provision) {
 		struct timespec began;
 
+		/* Provisioning sets owners: name a missing capability before it fails on one. */
+		if ((status = caps_check()) != 0) {
+			services_free(&config);
+			return status;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &began);
 		if ((status = provision_in_child(&options, &stop)) != 0 || stop) {
 			services_free(&config);

@@ -215,3 +215,16 @@ def test_testssl_finds_no_weak_protocol_or_cipher(server, tmp_path, port, startt
     assert findings["TLS1_3"]["finding"].startswith("offered"), findings["TLS1_3"]
     bad = [f for f in findings.values() if f["severity"] in ("MEDIUM", "HIGH", "CRITICAL")]
     assert bad == [], bad
+
+
+def test_a_missing_capability_is_named_before_provisioning_fails_on_it(start):
+    # Provisioning sets owners: with every capability dropped it used to end in
+    # "cannot set the owner of /etc/mailinit/dkim: Operation not permitted", exit 71.
+    from conftest import engine
+    c = start(options=["--cap-drop", "ALL"], wait=False)
+    status = engine("wait", c.name, timeout=60).stdout.strip()
+    logs = c.logs()
+    assert status == "78", logs
+    assert "capability cap_chown is missing: Postfix and Dovecot need it (run with --cap-add " \
+           "chown)" in logs
+    assert "Operation not permitted" not in logs, logs
