@@ -290,11 +290,26 @@ static int find_certificate(struct context *c, struct problems *problems)
 		goto check;
 	}
 	if (access(c->cert, R_OK) != 0 || access(c->key, R_OK) != 0) {
-		/* A reload never waits: the running server keeps its certificate meanwhile. */
-		unsigned wait = c->options->check || c->options->staging
-				    ? 0
-				    : (unsigned)settings_number(s, S_CERT_WAIT);
+		unsigned wait = (unsigned)settings_number(s, S_CERT_WAIT);
 
+		/* Check and reload never wait: the running server keeps its certificate. */
+		if (c->options->check || c->options->staging) {
+			const char *name =
+			    settings_get(s, S_CERT_PATH) ? "CERT_PATH" : "TLS_CERT_FILE";
+			char consequence[96];
+
+			if (c->options->staging)
+				snprintf(consequence, sizeof(consequence),
+					 "the running server keeps the pair it serves");
+			else
+				snprintf(consequence, sizeof(consequence),
+					 "a start would wait up to CERT_WAIT=%u s for them", wait);
+			problem(problems,
+				"%s: %s and %s are not there (yet): %s (check the certificate "
+				"volume, or %s)",
+				name, c->cert, c->key, consequence, name);
+			return 0;
+		}
 		if (tls_wait(c->cert, c->key, wait) != 0) {
 			log_error("%s and %s did not appear within CERT_WAIT=%u s (check the "
 				  "certificate volume, or CERT_PATH)",

@@ -337,12 +337,14 @@ def test_large_account_lists_use_hash_maps_built_by_postmap(check):
     assert db.exists() and query.stdout.strip() == "example.test/u2499/"
 
 
-def test_a_configured_certificate_that_is_not_there_ends_with_75(check, tmp_path):
-    # check never waits (CERT_WAIT applies to a real start); the exit code and message are the same.
-    result = check({**OK, "CERT_PATH": str(tmp_path / "live" / "mail")})
-    assert result.status == 75, result.output
-    assert f"{tmp_path}/live/mail/fullchain.pem and {tmp_path}/live/mail/privkey.pem did not " \
-           "appear within CERT_WAIT" in result.output
+def test_a_configured_certificate_that_is_not_there_is_a_problem_check_names(check, tmp_path):
+    # check never waits (CERT_WAIT applies to a real start): 78 like every other problem,
+    # with the CERT_WAIT a start would use (it said "within CERT_WAIT=0 s" and exited 75).
+    result = check({**OK, "CERT_PATH": str(tmp_path / "live" / "mail"), "CERT_WAIT": "3"})
+    assert result.status == 78, result.output
+    assert (f"CERT_PATH: {tmp_path}/live/mail/fullchain.pem and {tmp_path}/live/mail/privkey.pem "
+            "are not there (yet): a start would wait up to CERT_WAIT=3 s for them"
+            in result.output), result.output
 
 
 def test_expert_override_files_are_verified_too(check):
