@@ -687,13 +687,18 @@ static int dkim_show(struct admin *a, int argc, char **argv)
 	return status;
 }
 
-bool admin_signal_server(void)
+bool admin_server_runs(void)
 {
 	char *comm = render_read_file("/proc/1/comm", NULL);
 	bool ours = comm && strcmp(comm, "mailinit\n") == 0 && getpid() != 1;
 
 	free(comm);
-	return ours && kill(1, SIGHUP) == 0;
+	return ours;
+}
+
+bool admin_signal_server(void)
+{
+	return admin_server_runs() && kill(1, SIGHUP) == 0;
 }
 
 static void ask_for_reload(void)
@@ -868,8 +873,10 @@ static int import_docker_mailserver(struct admin *a, const char *dir)
 			problem(
 			    &problems,
 			    "%s/postfix-accounts.cf:%zu: %s: the password is not a {SCHEME}hash "
-			    "mailinit accepts (set it again with \"mailinit user passwd\" after "
-			    "the import)",
+			    "mailinit accepts (a {PLAIN} one, say), so nothing is imported: hash "
+			    "it "
+			    "in that file (doveadm pw -s SHA512-CRYPT), or remove the line and add "
+			    "the account after the import (mailinit user add)",
 			    dir, i + 1, address);
 			continue;
 		}
@@ -994,8 +1001,25 @@ int admin_main(const char *command, int argc, char **argv, const char *config_di
 	if (a.lock_fd >= 0)
 		close(a.lock_fd); /* the lock goes with it */
 	if (status == -1) {
-		log_error("unknown or incomplete command \"mailinit %s %s\" (mailinit help)",
-			  command, verb);
+		static const struct {
+			const char *command, *verbs;
+		} verbs[] = {{"user", "add, passwd, del or list"},
+			     {"alias", "add, del or list"},
+			     {"domain", "list"},
+			     {"dkim", "show, rotate or remove"},
+			     {"import", "the directory of docker-mailserver's files"}};
+		const char *expected = "";
+
+		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+			if (strcmp(verbs[i].command, command) == 0)
+				expected = verbs[i].verbs;
+		}
+		if (*verb == '\0')
+			log_error("mailinit %s: give %s (mailinit help)", command, expected);
+		else
+			log_error("mailinit %s %s: unknown or incomplete: mailinit %s takes %s "
+				  "(mailinit help)",
+				  command, verb, command, expected);
 		return EX_USAGE;
 	}
 	return status;

@@ -44,6 +44,8 @@
 int admin_main(const char *command, int argc, char **argv, const char *config_dir,
 	       const struct settings *settings);
 /* SIGHUP to PID 1 if that is mailinit: true when it was sent. */
+/* Whether PID 1 is a running mailinit (this is "podman exec" in its container). */
+bool admin_server_runs(void);
 bool admin_signal_server(void);
 
 #endif

@@ -176,10 +176,10 @@ static bool supervisor_environment(struct supervisor_config *config)
 }
 
 /* The settings the running server started with: file, then environment. */
-static void load_running_settings(const struct provision_options *options,
-				  struct settings *settings)
+static unsigned load_settings(const struct provision_options *options, struct settings *settings,
+			      bool quiet)
 {
-	struct problems problems = {0};
+	struct problems problems = {.quiet = quiet};
 	char path[PATH_MAX];
 
 	settings_init(settings);
@@ -187,6 +187,13 @@ static void load_running_settings(const struct provision_options *options,
 	settings_read_file(settings, path, &problems);
 	settings_read_environment(settings, environ, &problems);
 	settings_resolve(settings, &problems);
+	return problems.count;
+}
+
+static void load_running_settings(const struct provision_options *options,
+				  struct settings *settings)
+{
+	load_settings(options, settings, false);
 }
 
 /*
@@ -571,19 +578,23 @@ static int command_admin(const char *command, int argc, char **argv)
 {
 	struct provision_options options = default_options();
 	struct settings settings;
+	bool settings_complete;
 	enum log_level level;
 	int status;
 
 	early_log_level();
-	load_running_settings(&options, &settings);
+	/* Quiet: the commands need only the domains; "import" runs without MAIL_DOMAIN. */
+	settings_complete = load_settings(&options, &settings, true) == 0;
 	status = admin_main(command, argc, argv, options.config_dir, &settings);
 	settings_free(&settings);
 	/*
 	 * The change is valid on its own; the server takes the files as a whole. A
 	 * problem elsewhere (a hand edit, a setting) would refuse the reload and the
-	 * next start, so say it here rather than report success.
+	 * next start, so say it here rather than report success. Not when there is
+	 * no server and no settings to judge by (the one-off "import" container).
 	 */
-	if (status != 0 || !admin_changes_files(command, argc, argv))
+	if (status != 0 || !admin_changes_files(command, argc, argv) ||
+	    (!settings_complete && !admin_server_runs()))
 		return status;
 	level = log_get_level();
 	/* Its problems and warnings, not the scratch keys and certificate it makes. */

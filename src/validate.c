@@ -28,7 +28,8 @@ void problem(struct problems *problems, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	log_error("%s", line);
+	if (!problems->quiet)
+		log_error("%s", line);
 	problems->count++;
 }
 

@@ -29,6 +29,7 @@
 
 struct problems {
 	unsigned count;
+	bool quiet; /* count them, log nothing (the caller reports) */
 };
 
 void problem(struct problems *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

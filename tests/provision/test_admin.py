@@ -62,7 +62,10 @@ def test_comments_and_other_lines_are_kept(admin):
     (["user", "passwd", "nobody@example.test", "--password-stdin"], 67, "no account"),
     (["alias", "add", "sales@example.test", "not an address"], 65, "target"),
     (["dkim", "rotate", "other.example"], 65, "not a mail domain"),
-    (["user", "frob"], 64, "unknown or incomplete command"),
+    (["user", "frob"], 64, "mailinit user frob: unknown or incomplete: mailinit user takes add, "
+                           "passwd, del or list"),
+    (["user"], 64, "mailinit user: give add, passwd, del or list"),
+    (["alias"], 64, "mailinit alias: give add, del or list"),
 ])
 def test_bad_admin_input_is_named_and_writes_nothing(admin, args, status, text):
     result = admin(*args, stdin="pw\n")

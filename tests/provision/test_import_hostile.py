@@ -56,3 +56,25 @@ def test_control_characters_in_an_import_reach_no_terminal(importer):
     assert out.returncode != 0, out
     assert "\x1b" not in out.stderr + out.stdout and "\x07" not in out.stderr + out.stdout
     assert "\\x1b]0;owned\\x07" in out.stderr, out.stderr
+
+
+def test_import_as_documented_without_mail_domain_is_quiet_and_succeeds(tmp_path):
+    # docs/migration.md step 2: a one-off container with no settings and no server.
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "MAILINIT_CONFIG_DIR": str(config_dir),
+           "MAILINIT_TEMPLATES": str(ROOT / "templates")}
+    out = subprocess.run([MAILINIT, "import", str(FIXTURES)], env=env, text=True,
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out
+    assert out.stderr == "", out.stderr  # it printed "error: MAIL_DOMAIN: is required" twice
+    assert "imported 3 accounts" in out.stdout
+    assert "jane@example.test:" in (config_dir / "accounts").read_text()
+
+
+def test_a_plain_password_in_an_import_gives_advice_that_works(importer):
+    out = importer(**{"postfix_accounts.cf": "jane@example.test|{PLAIN}secret\n"})
+    assert out.returncode == 65, out
+    assert "so nothing is imported: hash it in that file (doveadm pw -s SHA512-CRYPT), or " \
+           "remove the line and add the account after the import" in out.stderr
+    assert "user passwd" not in out.stderr
