@@ -124,15 +124,19 @@ static struct provision_options default_options(void)
 	};
 }
 
-/* LOG_LEVEL and LOG_FORMAT before anything logs; settings_resolve checks them later. */
-static void early_log_level(void)
+/*
+ * LOG_LEVEL and LOG_FORMAT before anything logs; settings_resolve checks them
+ * later. LOG_FORMAT=json is for the server's log (run); a command typed by an
+ * operator through "podman exec" answers in plain lines.
+ */
+static void early_log_level(bool server_log)
 {
 	enum log_level level;
 	const char *text = getenv("LOG_LEVEL"), *format = getenv("LOG_FORMAT");
 
 	if (text && log_level_parse(text, &level))
 		log_set_level(level);
-	log_set_json(format && strcmp(format, "json") == 0);
+	log_set_json(server_log && format && strcmp(format, "json") == 0);
 }
 
 /* The supervisor-only path (provision = false) reads its three variables itself. */
@@ -401,7 +405,7 @@ static int command_run(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	early_log_level();
+	early_log_level(true);
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
 	if (config.provision) {
@@ -461,7 +465,7 @@ static int command_check(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	early_log_level();
+	early_log_level(false);
 	if (!keep && (options.root = mkdtemp(scratch)) == NULL) {
 		log_error_sys("cannot make a scratch directory in /tmp");
 		return EX_OSERR;
@@ -582,7 +586,7 @@ static int command_admin(const char *command, int argc, char **argv)
 	enum log_level level;
 	int status;
 
-	early_log_level();
+	early_log_level(false);
 	/* Quiet: the commands need only the domains; "import" runs without MAIL_DOMAIN. */
 	settings_complete = load_settings(&options, &settings, true) == 0;
 	status = admin_main(command, argc, argv, options.config_dir, &settings);

@@ -799,7 +799,11 @@ static int make_demo_account(const char *address, const char *accounts_path)
 		status =
 		    render_write(accounts_path, line.data, line.len, 0600, (uid_t)-1, (gid_t)-1);
 	buffer_free(&line);
-	if (status == 0) {
+	if (status == 0 && log_is_json()) {
+		/* One object, as every line of a JSON log must be. */
+		log_info("demo account: %s, password: %s (shown once; it is stored hashed in %s)",
+			 address, secret, accounts_path);
+	} else if (status == 0) {
 		printf("\n  demo account: %s\n  password:     %s\n  (shown once; it is "
 		       "stored hashed in %s)\n\n",
 		       address, secret, accounts_path);

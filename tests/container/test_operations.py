@@ -364,3 +364,18 @@ def test_json_logs_are_one_object_per_line_from_every_program(start):
                for o in objects)
     assert any(o["program"] == "opendkim" and "DKIM-Signature field added" in o["message"]
                for o in objects)
+
+
+def test_json_mode_the_demo_banner_is_an_object_and_commands_answer_in_plain_lines(start):
+    c = start(env={"LOG_FORMAT": "json", "DEMO_ACCOUNT": "demo@example.test"})
+    out = engine("logs", c.name, check=False)
+    lines = [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+    objects = [json.loads(line) for line in lines]  # the five-line banner did not parse
+    banner = [o for o in objects if o["message"].startswith("demo account: demo@example.test")]
+    assert len(banner) == 1, lines
+    password = re.search(r"password: (\S+) \(shown once", banner[0]["message"]).group(1)
+    wait_login(c.port[993], "demo@example.test", password)
+    # An operator's command answers the operator, not a log shipper.
+    wrong = c.exec("mailinit", "user", "del", "nobody@example.test", check=False)
+    assert wrong.returncode == 67
+    assert wrong.stderr.startswith("mailinit: error: user del: there is no account"), wrong.stderr
