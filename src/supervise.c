@@ -191,8 +191,9 @@ static void service_send_stop(struct supervisor *sv, struct service *svc)
 			svc->target_fd = fd;
 		}
 	}
-	log_info("%s: stopping (SIG%s to pid %d)", svc->spec->name,
-		 signal_name(svc->spec->stop_signal), (int)target);
+	log_info("%s: stopping (SIG%s to pid %d%s)", svc->spec->name,
+		 signal_name(svc->spec->stop_signal), (int)target,
+		 svc->spec->stop_signal == SIGKILL ? ", its configured stop signal" : "");
 	if (kill(target, svc->spec->stop_signal) != 0 && errno != ESRCH)
 		log_error_sys("%s: cannot send SIG%s to pid %d", svc->spec->name,
 			      signal_name(svc->spec->stop_signal), (int)target);
@@ -263,7 +264,16 @@ static void service_exited(struct supervisor *sv, struct service *svc, int statu
 	svc->pid = 0;
 	proc_describe_status(status, how, sizeof(how));
 	if (svc->state == SVC_STOPPING) {
-		log_info("%s: %s", svc->spec->name, how);
+		/*
+		 * Ended by the stop signal, or a shell's 128+N after it, is what was
+		 * asked: "stopped" says it once done. Anything else is worth a line.
+		 */
+		int sig = svc->spec->stop_signal;
+
+		if (!(WIFSIGNALED(status) && WTERMSIG(status) == sig) &&
+		    !(WIFEXITED(status) &&
+		      (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 128 + sig)))
+			log_info("%s: %s", svc->spec->name, how);
 		service_check_gone(sv, svc);
 		return;
 	}
