@@ -673,6 +673,12 @@ static int dkim_show(struct admin *a, int argc, char **argv)
 	}
 	if (argc == 1) {
 		lowercase(argv[0]);
+		if (!is_mail_domain(a, argv[0])) {
+			log_error("dkim show: %s is not a mail domain of this server (\"mailinit "
+				  "domain list\" shows them)",
+				  argv[0]);
+			return EX_DATAERR;
+		}
 		return dkim_show_domain(a, argv[0]);
 	}
 	accounts_load(&acc, a->accounts_path, true, &problems);

@@ -2,6 +2,7 @@
 `mailinit check` on what they wrote: the files stay valid input."""
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -217,3 +218,38 @@ def test_a_change_to_a_configuration_refused_as_a_whole_is_not_reported_as_succe
     assert "bob@example.test" in (admin.dir / "accounts").read_text()
     # Listing changes nothing and checks nothing.
     assert admin("user", "list").returncode == 0
+
+
+# One command per status of docs/exit-codes.md's table of the commands an operator types:
+# the table cannot name a status the commands do not give, nor miss one they do.
+EXIT_CODE_CASES = {
+    0: ["domain", "list"],
+    64: ["user", "frob"],
+    65: ["dkim", "show", "other.example"],
+    66: ["import", "/nonexistent-dms-dir"],
+    67: ["user", "del", "nobody@example.test"],
+    69: ["reload"],  # PID 1 of this test is not mailinit
+    78: ["user", "add", "x@example.test", "--password-stdin"],  # with a broken aliases file
+}
+# What only a failing system call gives; each is named by the command's own message.
+NEEDS_A_BROKEN_SYSTEM = {71: "the lock or a file could not be opened",
+                         73: "a file could not be written"}
+
+
+def exit_code_table():
+    text = (ROOT / "docs" / "exit-codes.md").read_text()
+    commands = text[text.index("## The commands an operator types"):]
+    return {int(m) for m in re.findall(r"^\| (\d+) \|", commands, re.M)}
+
+
+@pytest.mark.parametrize("status", sorted(EXIT_CODE_CASES))
+def test_each_exit_status_of_the_table_is_what_its_command_gives(admin, status):
+    admin("user", "add", "a@example.test", "--password-stdin", stdin="x\n")
+    if status == 78:
+        (admin.dir / "aliases").write_text("broken\n")
+    result = admin(*EXIT_CODE_CASES[status], stdin="pw\n")
+    assert result.returncode == status, result
+
+
+def test_the_table_lists_exactly_the_statuses_the_commands_give():
+    assert exit_code_table() == set(EXIT_CODE_CASES) | set(NEEDS_A_BROKEN_SYSTEM)
