@@ -194,6 +194,13 @@ static void service_send_stop(struct supervisor *sv, struct service *svc)
 	log_info("%s: stopping (SIG%s to pid %d%s)", svc->spec->name,
 		 signal_name(svc->spec->stop_signal), (int)target,
 		 svc->spec->stop_signal == SIGKILL ? ", its configured stop signal" : "");
+	/*
+	 * The start script goes first ("postfix start-fg" waits for master): with
+	 * no handler it dies at once, so it cannot print "Terminated" into the log
+	 * when master ends by the signal. Only the stop signal goes there.
+	 */
+	if (target != svc->pid && svc->pid > 0)
+		kill(svc->pid, svc->spec->stop_signal);
 	if (kill(target, svc->spec->stop_signal) != 0 && errno != ESRCH)
 		log_error_sys("%s: cannot send SIG%s to pid %d", svc->spec->name,
 			      signal_name(svc->spec->stop_signal), (int)target);

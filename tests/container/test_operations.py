@@ -379,3 +379,9 @@ def test_json_mode_the_demo_banner_is_an_object_and_commands_answer_in_plain_lin
     wrong = c.exec("mailinit", "user", "del", "nobody@example.test", check=False)
     assert wrong.returncode == 67
     assert wrong.stderr.startswith("mailinit: error: user del: there is no account"), wrong.stderr
+    # A stop adds objects only: postfix-script printed a bare "Terminated" when master ended.
+    engine("stop", c.name, timeout=60)
+    out = engine("logs", c.name, check=False)
+    for line in (out.stdout + out.stderr).splitlines():
+        if line.strip():
+            json.loads(line)
