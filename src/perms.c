@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -153,11 +154,88 @@ static int mailbox_prepare(int vhosts_fd, const char *vhosts, const struct accou
 	return status;
 }
 
+/* DIR_FD's DOMAIN/LOCAL, never through a link; made (0700, uid:gid) with CREATE. -1 if not. */
+static int account_dir_open(int dir_fd, const char *dir, const struct account *a, uid_t uid,
+			    gid_t gid, int flags)
+{
+	char path[PATH_MAX];
+	int domain_fd, fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, a->domain);
+	if ((domain_fd = safe_dir_open(dir_fd, a->domain, path, 0700, uid, gid, flags)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, a->domain, a->local);
+	fd = safe_dir_open(domain_fd, a->local, path, 0700, uid, gid, flags);
+	close(domain_fd);
+	return fd;
+}
+
+/*
+ * Until November 2026 the home was the Maildir itself, so what Dovecot and
+ * Pigeonhole keep in a home showed to clients as folders
+ * (".dovecot.lda-dupes.locks" as dovecot/lda-dupes/locks, ".dovecot.sieve"
+ * as a dovecot/sieve that cannot be opened). They move to the home once,
+ * by renameat between descriptors: nothing followed, nothing copied. A
+ * cache already in the home wins over the old one; a Sieve script in both
+ * places stays where it is, with a warning.
+ */
+static const char *const home_files[] = {".dovecot.sieve",     ".dovecot.svbin",
+					 ".dovecot.sieve.log", "sieve",
+					 ".dovecot.lda-dupes", ".dovecot.lda-dupes.locks"};
+#define HOME_FILES (sizeof(home_files) / sizeof(home_files[0]))
+
+static bool has_home_files(int vhosts_fd, const struct account *a)
+{
+	char probe[PATH_MAX];
+
+	for (size_t i = 0; i < HOME_FILES; i++) {
+		snprintf(probe, sizeof(probe), "%s/%s/%s", a->domain, a->local, home_files[i]);
+		if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void move_home_files(int vhosts_fd, const char *vhosts, int home_fd, const char *home,
+			    const struct account *a, uid_t uid, gid_t gid)
+{
+	int from = account_dir_open(vhosts_fd, vhosts, a, (uid_t)-1, (gid_t)-1, 0);
+	int to = from < 0 ? -1 : account_dir_open(home_fd, home, a, uid, gid, SAFE_DIR_CREATE);
+	unsigned moved = 0;
+
+	for (size_t i = 0; to >= 0 && i < HOME_FILES; i++) {
+		const char *name = home_files[i];
+		bool cache = strncmp(name, ".dovecot.lda-dupes", 18) == 0;
+
+		if (renameat2(from, name, to, name, RENAME_NOREPLACE) == 0) {
+			moved++;
+		} else if (errno == EEXIST && cache) {
+			/* Dovecot made a new one in the home meanwhile: the old one is dead. */
+			if (unlinkat(from, name, 0) != 0 && errno == EISDIR)
+				unlinkat(from, name, AT_REMOVEDIR);
+		} else if (errno == EEXIST) {
+			log_warn("%s: %s/%s/%s/%s and the one in its home both exist: the first is "
+				 "left where it is (merge them by hand)",
+				 a->address, vhosts, a->domain, a->local, name);
+		} else if (errno != ENOENT) {
+			log_error_sys("%s: cannot move %s out of its Maildir", a->address, name);
+		}
+	}
+	if (moved)
+		log_info("%s: moved Dovecot's own files out of the Maildir, into %s/%s/%s "
+			 "(they showed as folders)",
+			 a->address, home, a->domain, a->local);
+	if (from >= 0)
+		close(from);
+	if (to >= 0)
+		close(to);
+}
+
 int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size_t count, uid_t uid,
 		      gid_t gid)
 {
-	char vhosts[PATH_MAX], probe[PATH_MAX];
-	int root_fd, vhosts_fd, status = 0;
+	char vhosts[PATH_MAX], home[PATH_MAX], probe[PATH_MAX];
+	int root_fd, vhosts_fd, home_fd, status = 0;
 	long changed;
 
 	/* MAIL_DIR itself is root's (a volume's mount point): made as root if missing. */
@@ -168,11 +246,31 @@ int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size
 		return -1;
 	}
 	snprintf(vhosts, sizeof(vhosts), "%s/vhosts", mail_dir);
+	snprintf(home, sizeof(home), "%s/home", mail_dir);
 	vhosts_fd = safe_dir_open(root_fd, "vhosts", vhosts, 0755, uid, gid, SAFE_DIR_CREATE);
+	home_fd = safe_dir_open(root_fd, "home", home, 0755, uid, gid, SAFE_DIR_CREATE);
 	close(root_fd);
-	if (vhosts_fd < 0)
+	if (vhosts_fd < 0 || home_fd < 0) {
+		if (vhosts_fd >= 0)
+			close(vhosts_fd);
+		if (home_fd >= 0)
+			close(home_fd);
 		return -1;
+	}
 	for (size_t i = 0; i < count && status == 0; i++) {
+		if (has_home_files(vhosts_fd, &accounts[i]))
+			move_home_files(vhosts_fd, vhosts, home_fd, home, &accounts[i], uid, gid);
+		/* Homes: Sieve scripts and Dovecot's own files, apart from the mail. */
+		snprintf(probe, sizeof(probe), "%s/%s", accounts[i].domain, accounts[i].local);
+		if (faccessat(home_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+			int fd = account_dir_open(home_fd, home, &accounts[i], uid, gid,
+						  SAFE_DIR_CREATE);
+
+			if (fd >= 0)
+				close(fd);
+			else if (!safe_dir_refused(errno))
+				status = -1;
+		}
 		/* The common case, every mailbox there: one lookup each, nothing made. */
 		snprintf(probe, sizeof(probe), "%s/%s/tmp", accounts[i].domain, accounts[i].local);
 		if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -195,12 +293,17 @@ int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size
 			status = -1;
 	}
 	close(vhosts_fd);
+	close(home_fd);
 	if (status != 0)
 		return -1;
-	if ((changed = mail_owner_fix(vhosts, uid, gid)) < 0)
-		return -1;
-	if (changed > 0)
-		log_info("%s: gave %ld entries to %u:%u", vhosts, changed, (unsigned)uid,
-			 (unsigned)gid);
+	for (int i = 0; i < 2; i++) {
+		const char *tree = i == 0 ? vhosts : home;
+
+		if ((changed = mail_owner_fix(tree, uid, gid)) < 0)
+			return -1;
+		if (changed > 0)
+			log_info("%s: gave %ld entries to %u:%u", tree, changed, (unsigned)uid,
+				 (unsigned)gid);
+	}
 	return 0;
 }

@@ -90,3 +90,41 @@ def send_25(port, sender, recipients, data):
     client = smtplib.SMTP("127.0.0.1", port, timeout=10)
     client.sendmail(sender, recipients, data)
     client.quit()
+
+
+def managesieve_put(port, user, password, name, script):
+    """Upload SCRIPT as NAME over ManageSieve (RFC 5804: STARTTLS, AUTHENTICATE PLAIN,
+    PUTSCRIPT, SETACTIVE) and make it the active one."""
+    import base64
+    import socket
+
+    def response(stream):
+        lines = []
+        while True:
+            line = stream.readline().decode()
+            assert line, f"ManageSieve closed the connection after {lines}"
+            lines.append(line.rstrip("\r\n"))
+            if line.startswith(("OK", "NO", "BYE")):
+                assert line.startswith("OK"), lines
+                return lines
+
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    stream = raw.makefile("rwb")
+    response(stream)
+    stream.write(b"STARTTLS\r\n")
+    stream.flush()
+    response(stream)
+    tls = tls_context().wrap_socket(raw, server_hostname="mail.example.test")
+    stream = tls.makefile("rwb")
+    response(stream)  # the capabilities again, under TLS
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    body = script.encode()
+    for command in (f'AUTHENTICATE "PLAIN" "{token}"\r\n'.encode(),
+                    f'PUTSCRIPT "{name}" {{{len(body)}+}}\r\n'.encode() + body + b"\r\n",
+                    f'SETACTIVE "{name}"\r\n'.encode()):
+        stream.write(command)
+        stream.flush()
+        response(stream)
+    stream.write(b"LOGOUT\r\n")
+    stream.flush()
+    tls.close()

@@ -71,6 +71,11 @@ class Container:
                              f"{self.exec('mailinit', 'health', check=False).stdout}\n"
                              f"{self.logs()}")
 
+    def restart(self, timeout=60):
+        """podman restart (the same volumes and ports), then until healthy."""
+        engine("restart", self.name, timeout=timeout)
+        self.wait_healthy(timeout)
+
     def state(self):
         return engine("inspect", "-f", "{{.State.Status}}", self.name, check=False).stdout.strip()
 

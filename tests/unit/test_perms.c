@@ -158,11 +158,77 @@ static void symlinks_in_the_mail_tree_are_never_followed(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static void make_file(const char *dir, const char *name, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A store of the old layout (home = Maildir): Dovecot's files move to the home, mail stays. */
+static void dovecot_files_leave_the_maildir_for_the_home(void **state)
+{
+	char base[] = "/tmp/mailinit-home-XXXXXX", maildir[256], home[256], path[600],
+	     link[64] = "", msg[2048];
+	struct account alice = {
+	    .address = "alice@example.test", .local = "alice", .domain = "example.test"};
+	struct stat st;
+	ssize_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	capture_begin();
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	snprintf(maildir, sizeof(maildir), "%s/vhosts/example.test/alice", base);
+	snprintf(home, sizeof(home), "%s/home/example.test/alice", base);
+	snprintf(path, sizeof(path), "%s/sieve", maildir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	make_file(path, "rules.sieve", "keep;\n");
+	snprintf(path, sizeof(path), "%s/.dovecot.sieve", maildir);
+	assert_int_equal(symlink("sieve/rules.sieve", path), 0);
+	make_file(maildir, ".dovecot.lda-dupes", "old");
+	snprintf(path, sizeof(path), "%s/.dovecot.lda-dupes.locks", maildir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	make_file(maildir, "dovecot-uidlist", "3 V1 N1\n"); /* the Maildir's own: stays */
+	/* Twice: the second start finds nothing to move. */
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	capture_end(msg, sizeof(msg));
+
+	assert_non_null(strstr(msg, "alice@example.test: moved Dovecot's own files out of the "
+				    "Maildir"));
+	assert_null(strstr(strstr(msg, "moved Dovecot's") + 1, "moved Dovecot's"));
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const gone[] = {".dovecot.sieve", "sieve", ".dovecot.lda-dupes",
+						   ".dovecot.lda-dupes.locks"};
+
+		snprintf(path, sizeof(path), "%s/%s", maildir, gone[i]);
+		assert_int_not_equal(lstat(path, &st), 0);
+		snprintf(path, sizeof(path), "%s/%s", home, gone[i]);
+		assert_int_equal(lstat(path, &st), 0);
+	}
+	/* The active-script link still points at its script, relative to the home. */
+	snprintf(path, sizeof(path), "%s/.dovecot.sieve", home);
+	assert_true((n = readlink(path, link, sizeof(link) - 1)) > 0);
+	assert_string_equal(link, "sieve/rules.sieve");
+	snprintf(path, sizeof(path), "%s/sieve/rules.sieve", home);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/dovecot-uidlist", maildir);
+	assert_int_equal(stat(path, &st), 0);
+	owner_of(home, &st.st_uid, &st.st_gid);
+	assert_int_equal(st.st_uid, 5000);
+}
+
 int run_perms_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(maildirs_are_made_and_only_wrong_owners_fixed),
 	    cmocka_unit_test(symlinks_in_the_mail_tree_are_never_followed),
+	    cmocka_unit_test(dovecot_files_leave_the_maildir_for_the_home),
 	};
 	return cmocka_run_group_tests_name("perms", tests, NULL, NULL);
 }
