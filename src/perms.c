@@ -36,6 +36,41 @@ struct walk {
 	int failed;
 };
 
+/*
+ * NAME (seen as ST) to uid:gid. The entry itself, through an O_PATH descriptor
+ * of it: a symbolic link gets its own owner changed, never its target's. Not
+ * a file with more than one name: vmail could have made it a hard link to a
+ * file outside the tree (where fs.protected_hardlinks is off), and giving it
+ * away would give that file. Nor an entry swapped since the fstatat.
+ */
+static bool give(struct walk *w, int dir_fd, const char *name, const char *path,
+		 const struct stat *st)
+{
+	int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat now;
+	bool given = false;
+
+	if (fd < 0)
+		return false; /* gone meanwhile: a delivery moved it */
+	if (fstat(fd, &now) != 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev) {
+		close(fd);
+		return false;
+	}
+	if (!S_ISDIR(now.st_mode) && now.st_nlink > 1) {
+		log_warn("%s: not %u's and has %lu names (hard links): left alone; give it to "
+			 "%u:%u by hand if it is mail",
+			 path, (unsigned)w->uid, (unsigned long)now.st_nlink, (unsigned)w->uid,
+			 (unsigned)w->gid);
+	} else if (fchownat(fd, "", w->uid, w->gid, AT_EMPTY_PATH) == 0) {
+		given = true;
+	} else {
+		log_error_sys("cannot give %s to %u:%u", path, (unsigned)w->uid, (unsigned)w->gid);
+		w->failed = 1;
+	}
+	close(fd);
+	return given;
+}
+
 /* DIR_FD is PATH, opened without following links; it is closed here. */
 static void fix_tree(struct walk *w, int dir_fd, const char *path, int depth)
 {
@@ -63,17 +98,9 @@ static void fix_tree(struct walk *w, int dir_fd, const char *path, int depth)
 		}
 		if (st.st_dev != w->dev)
 			continue; /* another file system mounted here: not ours to walk */
-		if (st.st_uid != w->uid || st.st_gid != w->gid) {
-			/* The entry itself, whatever it is now: a link swapped in since the
-			   fstatat gets its own owner changed, never its target's. */
-			if (fchownat(dirfd(dir), name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) == 0) {
-				w->changed++;
-			} else if (errno != ENOENT) {
-				log_error_sys("cannot give %s to %u:%u", child, (unsigned)w->uid,
-					      (unsigned)w->gid);
-				w->failed = 1;
-			}
-		}
+		if ((st.st_uid != w->uid || st.st_gid != w->gid) &&
+		    give(w, dirfd(dir), name, child, &st))
+			w->changed++;
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		if (depth >= WALK_DEPTH_MAX) {

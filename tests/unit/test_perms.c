@@ -223,12 +223,39 @@ static void dovecot_files_leave_the_maildir_for_the_home(void **state)
 	assert_int_equal(st.st_uid, 5000);
 }
 
+/* A hard link vmail made to a file outside the tree: that file is never given away. */
+static void a_hard_link_to_a_file_elsewhere_keeps_its_owner(void **state)
+{
+	char base[] = "/tmp/mailinit-hard-XXXXXX", victim[256], link_path[600], msg[2048];
+	struct account alice = {
+	    .address = "alice@example.test", .local = "alice", .domain = "example.test"};
+	uid_t uid;
+	gid_t gid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* owners other than one's own need root */
+	assert_non_null(mkdtemp(base));
+	capture_begin();
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	snprintf(victim, sizeof(victim), "%s/shadow", base);
+	make_file(base, "shadow", "root's\n");
+	snprintf(link_path, sizeof(link_path), "%s/vhosts/example.test/alice/cur/1.mail", base);
+	assert_int_equal(link(victim, link_path), 0);
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	capture_end(msg, sizeof(msg));
+	owner_of(victim, &uid, &gid);
+	assert_int_equal(uid, 0);
+	assert_non_null(strstr(msg, "1.mail: not 5000's and has 2 names (hard links): left alone"));
+}
+
 int run_perms_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(maildirs_are_made_and_only_wrong_owners_fixed),
 	    cmocka_unit_test(symlinks_in_the_mail_tree_are_never_followed),
 	    cmocka_unit_test(dovecot_files_leave_the_maildir_for_the_home),
+	    cmocka_unit_test(a_hard_link_to_a_file_elsewhere_keeps_its_owner),
 	};
 	return cmocka_run_group_tests_name("perms", tests, NULL, NULL);
 }
