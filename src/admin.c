@@ -490,7 +490,9 @@ static int alias_add(struct admin *a, int argc, char **argv)
 			return EX_NOUSER;
 		}
 	}
-	at = lines_find(&l, false, source);
+	/* l.line is set whenever lines_find finds: said again for the analyzer. */
+	if ((at = lines_find(&l, false, source)) >= 0 && l.line == NULL)
+		at = -1;
 	buffer_puts(&line, at >= 0 ? l.line[at] : source);
 	for (int i = 1; i < argc; i++) {
 		snprintf(target, sizeof(target), "%s", argv[i]);

@@ -435,8 +435,8 @@ static void arm_deadline(bool on)
 
 	if (on) {
 		timer.it_value.tv_sec = HEALTH_BUDGET_MS / 1000;
-		timer.it_value.tv_usec = HEALTH_BUDGET_MS % 1000 * 1000;
-		timer.it_interval.tv_usec = 100 * 1000;
+		timer.it_value.tv_usec = (suseconds_t)HEALTH_BUDGET_MS % 1000 * 1000;
+		timer.it_interval.tv_usec = (suseconds_t)100 * 1000;
 	}
 	setitimer(ITIMER_REAL, &timer, NULL);
 	sigemptyset(&action.sa_mask);
