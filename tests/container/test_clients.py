@@ -112,7 +112,8 @@ def test_mbsync_syncs_both_ways_after_a_sieve_script_was_uploaded_with_sieve_con
     # ... and mbsync runs clean afterwards (it stopped at a phantom "dovecot/sieve" before).
     out, near = mbsync(server, tmp_path)
     assert out.returncode == 0, out
-    assert any((near / "Clients.ACME" / "cur").iterdir())
+    filed_near = [f for sub in ("cur", "new") for f in (near / "Clients.ACME" / sub).iterdir()]
+    assert any("acme order 7" in f.read_text() for f in filed_near), filed_near
     # Both ways: a folder made on the near side, with a dot, reaches the server.
     local = near / "Projects.2026"
     for sub in ("cur", "new", "tmp"):
