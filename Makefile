@@ -187,6 +187,7 @@ bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
 	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
 	bench/owner-walk.sh $(BUILD)
 	bench/maps.sh
+	bench/password.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/startup.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/reload.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/load.sh

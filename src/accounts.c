@@ -110,6 +110,20 @@ static bool scheme_is_accepted(const char *password, bool allow_plaintext, char 
 		if (strcasecmp(scheme, schemes[i]) == 0)
 			return close[1] != '\0';
 	}
+	/*
+	 * {CRYPT} is crypt(3), whatever the hash says: yescrypt ($y$, what mailinit
+	 * makes), SHA-512 ($6$), SHA-256 ($5$), bcrypt ($2b$ $2y$). Not the old
+	 * DES and MD5 ones that crypt(3) would take too.
+	 */
+	if (strcasecmp(scheme, "CRYPT") == 0) {
+		static const char *const modern[] = {"$y$", "$6$", "$5$", "$2b$", "$2y$"};
+
+		for (size_t i = 0; i < sizeof(modern) / sizeof(modern[0]); i++) {
+			if (strncmp(close + 1, modern[i], strlen(modern[i])) == 0)
+				return true;
+		}
+		return false;
+	}
 	return allow_plaintext && strcasecmp(scheme, "PLAIN") == 0 && close[1] != '\0';
 }
 
@@ -145,16 +159,20 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 	if (!scheme_is_accepted(password, allow_plaintext, scheme, sizeof(scheme)) ||
 	    find_control_character(password) >= 0 || strpbrk(password, " \t")) {
 		if (strcasecmp(scheme, "PLAIN") == 0 && password[0] == '{')
-			problem(problems,
-				"%s:%u: %s: a {PLAIN} password is refused (hash it with "
-				"\"doveadm pw -s SHA512-CRYPT\", or set "
-				"ALLOW_PLAINTEXT_PASSWORDS=yes)",
-				path, number, line);
+			problem(
+			    problems,
+			    "%s:%u: %s: a {PLAIN} password is refused (hash it with "
+			    "\"mailinit user passwd\" or \"doveadm pw -s SHA512-CRYPT\", or set "
+			    "ALLOW_PLAINTEXT_PASSWORDS=yes)",
+			    path, number, line);
 		else
-			problem(problems,
-				"%s:%u: %s: the password must be {SCHEME}hash with SCHEME one of "
-				"SHA512-CRYPT, SHA256-CRYPT, BLF-CRYPT, ARGON2I, ARGON2ID",
-				path, number, line);
+			problem(
+			    problems,
+			    "%s:%u: %s: the password must be {SCHEME}hash with SCHEME one of "
+			    "CRYPT (yescrypt, SHA-512, SHA-256 or bcrypt hashes; not DES or MD5), "
+			    "SHA512-CRYPT, SHA256-CRYPT, BLF-CRYPT, ARGON2I, ARGON2ID (mailinit "
+			    "user passwd makes one)",
+			    path, number, line);
 		return;
 	}
 	while (extra && *extra) {

@@ -10,7 +10,7 @@
  *
  * DESCRIPTION
  *	accounts: one "user@domain:{SCHEME}hash[:quota=SIZE]" per line; blank
- *	lines and lines starting with # are skipped. SCHEME is SHA512-CRYPT,
+ *	lines and lines starting with # are skipped. SCHEME is CRYPT, SHA512-CRYPT,
  *	SHA256-CRYPT, BLF-CRYPT, ARGON2I or ARGON2ID (what Dovecot 2.3 on
  *	Debian verifies); PLAIN only when allowed. SIZE is bytes, or a number
  *	with K, M, G or T.

@@ -27,7 +27,7 @@
  *	A password is read from standard input (--password-stdin; without echo
  *	on a terminal), or generated and printed once. It is never an argument,
  *	so it shows neither in ps nor in a shell's history, and it is stored
- *	only as a SHA512-CRYPT hash.
+ *	only as a yescrypt hash ({CRYPT}$y$).
  *
  * DIAGNOSTICS
  *	One line naming the command, the address or file, and what to do.

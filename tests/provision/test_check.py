@@ -94,6 +94,11 @@ BAD_INPUTS = [
      "accounts:1: a@example.test: a {PLAIN} password is refused"),
     (OK, "a@example.test:{MD5-CRYPT}$1$x$y\n", None,
      "accounts:1: a@example.test: the password must be {SCHEME}hash"),
+    # {CRYPT} takes what crypt(3) takes: not DES or MD5.
+    (OK, "a@example.test:{CRYPT}abJnggxhB/yWI\n", None,
+     "accounts:1: a@example.test: the password must be {SCHEME}hash with SCHEME one of CRYPT "
+     "(yescrypt, SHA-512, SHA-256 or bcrypt hashes; not DES or MD5)"),
+    (OK, "a@example.test:{CRYPT}$1$salt$hash\n", None, "not DES or MD5"),
     (OK, f"a@example.test:{GOOD_HASH}:quota=lots\n", None,
      'accounts:1: a@example.test: unknown extra field "quota=lots"'),
     (OK, f"a@example.test:{GOOD_HASH}\nA@Example.test:{GOOD_HASH}\n", None,

@@ -3,7 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <crypt.h>
+
 #include "accounts.h"
+#include "password.h"
 #include "capture.h"
 #include "unit.h"
 
@@ -89,6 +92,26 @@ static void aliases_lists_and_catch_alls(void **state)
 	accounts_free(&a);
 }
 
+/* New hashes are yescrypt at PASSWORD_COST, in the {CRYPT} form Dovecot verifies. */
+static void new_hashes_are_yescrypt_and_verify(void **state)
+{
+	char hash[PASSWORD_HASH_MAX];
+	struct crypt_data data;
+
+	(void)state;
+	assert_int_equal(password_hash("pw-of-alice", hash, sizeof(hash)), 0);
+	assert_memory_equal(hash, "{CRYPT}$y$j8T$", 14); /* j8T: cost 4 */
+	memset(&data, 0, sizeof(data));
+	assert_string_equal(crypt_r("pw-of-alice", hash + 7, &data), hash + 7);
+	memset(&data, 0, sizeof(data));
+	assert_string_not_equal(crypt_r("pw-of-bob", hash + 7, &data), hash + 7);
+	assert_true(accounts_password_ok(hash, false));
+	/* {CRYPT} with the hashes crypt(3) takes but nobody should: DES, MD5. */
+	assert_false(accounts_password_ok("{CRYPT}abJnggxhB/yWI", false));
+	assert_false(accounts_password_ok("{CRYPT}$1$salt$hash", false));
+	assert_true(accounts_password_ok("{SHA512-CRYPT}$6$salt$hash", false));
+}
+
 int run_accounts_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +119,7 @@ int run_accounts_tests(void)
 	    cmocka_unit_test(sizes_that_do_not_fit_are_refused),
 	    cmocka_unit_test(a_missing_file_is_an_empty_list),
 	    cmocka_unit_test(aliases_lists_and_catch_alls),
+	    cmocka_unit_test(new_hashes_are_yescrypt_and_verify),
 	};
 	return cmocka_run_group_tests_name("accounts", tests, NULL, NULL);
 }
