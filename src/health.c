@@ -513,7 +513,8 @@ int health_run(const struct settings *s, bool json, const char *reload_status)
 			  : "ok",
 	       detail, 0);
 	time_t refused_at;
-	if (reload_outcome(reload_status, &refused_at) < 0) {
+	bool refused = reload_outcome(reload_status, &refused_at) < 0;
+	if (refused) {
 		struct tm tm;
 		char when[32];
 
@@ -526,8 +527,8 @@ int health_run(const struct settings *s, bool json, const char *reload_status)
 	} else {
 		snprintf(detail, sizeof(detail), "the running configuration is the files' own");
 	}
-	report(&out, json, "configuration", reload_status, true,
-	       reload_outcome(reload_status, &refused_at) < 0 ? "warn" : "ok", detail, 0);
+	report(&out, json, "configuration", reload_status, true, refused ? "warn" : "ok", detail,
+	       0);
 	if (json) {
 		/* Wrap the checks: {"healthy":..,"checks":[..]} */
 		struct buffer wrapped = {0};

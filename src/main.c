@@ -447,18 +447,38 @@ static int command_run(int argc, char **argv)
 	return status;
 }
 
-static int command_check(int argc, char **argv)
+/*
+ * What "check" does: provisioning in check mode into OUTPUT, or into a
+ * scratch directory removed after. 0 when the server would take the
+ * configuration. *settings as read: settings_free it.
+ */
+static int check_configuration(const char *output, struct settings *settings)
 {
 	struct provision_options options = default_options();
 	char scratch[] = "/tmp/mailinit-check.XXXXXX";
+	int status;
+
+	if ((options.root = output ? output : mkdtemp(scratch)) == NULL) {
+		log_error_sys("cannot make a scratch directory in /tmp");
+		settings_init(settings);
+		return EX_OSERR;
+	}
+	options.check = true;
+	status = provision(&options, environ, settings);
+	if (output == NULL)
+		nftw(options.root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return status;
+}
+
+static int command_check(int argc, char **argv)
+{
+	const char *output = NULL;
 	struct settings settings;
-	bool keep = false;
 	int status;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
-			options.root = argv[++i];
-			keep = true;
+			output = argv[++i];
 		} else {
 			log_error("check: unknown argument \"%s\"", argv[i]);
 			usage(stderr);
@@ -466,12 +486,7 @@ static int command_check(int argc, char **argv)
 		}
 	}
 	early_log_level(false);
-	if (!keep && (options.root = mkdtemp(scratch)) == NULL) {
-		log_error_sys("cannot make a scratch directory in /tmp");
-		return EX_OSERR;
-	}
-	options.check = true;
-	status = provision(&options, environ, &settings);
+	status = check_configuration(output, &settings);
 	if (status == 0) {
 		printf("configuration OK: %s for %s", settings_get(&settings, S_MAIL_HOSTNAME),
 		       settings_get(&settings, S_MAIL_DOMAIN));
@@ -496,12 +511,10 @@ static int command_check(int argc, char **argv)
 		printf("%s), %spostfix (smtp 25, submission 587, submissions 465)\n",
 		       *sep ? "" : "lmtp",
 		       settings_bool(&settings, S_ENABLE_DKIM) ? "opendkim, " : "");
-		if (keep)
-			printf("rendered into %s\n", options.root);
+		if (output)
+			printf("rendered into %s\n", output);
 	}
 	settings_free(&settings);
-	if (!keep)
-		nftw(options.root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return status;
 }
 
@@ -550,25 +563,6 @@ static int command_reload(int argc, char **argv)
 	return 0;
 }
 
-/* What "check" does, without its report: 0 when the server would take the configuration. */
-static int verify_configuration(void)
-{
-	struct provision_options options = default_options();
-	char scratch[] = "/tmp/mailinit-check.XXXXXX";
-	struct settings settings;
-	int status;
-
-	if ((options.root = mkdtemp(scratch)) == NULL) {
-		log_error_sys("cannot make a scratch directory in /tmp");
-		return EX_OSERR;
-	}
-	options.check = true;
-	status = provision(&options, environ, &settings);
-	settings_free(&settings);
-	nftw(options.root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return status;
-}
-
 static bool admin_changes_files(const char *command, int argc, char **argv)
 {
 	const char *verb = argc > 0 ? argv[0] : "";
@@ -604,7 +598,8 @@ static int command_admin(const char *command, int argc, char **argv)
 	/* Its problems and warnings, not the scratch keys and certificate it makes. */
 	if (level < LOG_LEVEL_WARN)
 		log_set_level(LOG_LEVEL_WARN);
-	status = verify_configuration();
+	status = check_configuration(NULL, &settings);
+	settings_free(&settings);
 	log_set_level(level);
 	if (status != 0)
 		log_error("%s: written, but the configuration as a whole is refused (the problems "
