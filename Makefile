@@ -22,11 +22,14 @@ HARDEN     := -fstack-protector-strong -fstack-clash-protection -fcf-protection 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
               -Wmissing-prototypes -Wvla -Wnull-dereference
 CFLAGS     += -std=c17 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(PKG_CFLAGS) \
-              -DMAILINIT_VERSION='"$(VERSION)"' -DMAILINIT_SHAREDIR='"$(SHAREDIR)"'
+              -Isrc -DMAILINIT_VERSION='"$(VERSION)"' -DMAILINIT_SHAREDIR='"$(SHAREDIR)"'
 LDFLAGS    += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
-SRCS       := $(wildcard src/*.c)
-LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+# src/base, src/init, src/mail, src/cli: docs/architecture.md (make layers checks the rule).
+LAYERS     := base init mail cli
+SRCS       := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+HDRS       := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h))
+LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/cli/main.c,$(SRCS)))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -50,25 +53,26 @@ RUN_PORTS  := -p 127.0.0.1:2525:25 -p 127.0.0.1:2465:465 -p 127.0.0.1:2587:587 \
               -p 127.0.0.1:2995:995 -p 127.0.0.1:24190:4190
 # podman writes OCI images by default, which drop HEALTHCHECK; docker has neither flag.
 BUILD_FLAGS = $(if $(filter podman,$(notdir $(ENGINE))),--pull=never --format docker,)
-SOURCES    := Containerfile Makefile $(wildcard src/* configs/* templates/*/*)
+SOURCES    := Containerfile Makefile $(SRCS) $(HDRS) $(wildcard configs/* templates/*/*)
 
 .PHONY: all engine image run test host-test unit init-test provision-test container-test docs docs-check \
-        asan valgrind fuzz fuzz-build fuzz-run lint format format-check bench install clean help
+        layers asan valgrind fuzz fuzz-build fuzz-run lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit
 
 # "make V=1" shows the whole compiler command lines.
 Q := $(if $(V),,@)
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/unit
+$(BUILD)/unit/%.o: tests/unit/%.c $(HDRS) $(wildcard tests/unit/*.h) | $(BUILD)/unit
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) -Isrc -Wno-missing-prototypes -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
-$(BUILD)/mailinit: $(BUILD)/main.o $(LIB_OBJS)
+$(BUILD)/mailinit: $(BUILD)/cli/main.o $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -138,7 +142,7 @@ fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD)
 	@mkdir -p $(BUILD)/fuzz
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -Isrc -Wno-missing-prototypes -fsanitize=fuzzer $(LDFLAGS) -o $@ \
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -fsanitize=fuzzer $(LDFLAGS) -o $@ \
 		$< tests/fuzz/common.c $(LIB_OBJS) $(PKG_LIBS)
 
 # tests/fuzz/regressions/TARGET/ holds every input that once crashed: replayed first. Then
@@ -170,17 +174,21 @@ valgrind: $(BUILD)/unit-tests
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 		$(BUILD)/unit-tests
 
+## layers: each layer of src/ includes only what it may (docs/architecture.md)
+layers:
+	tools/layers.sh
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--std=c11 --inline-suppr -D_GNU_SOURCE --suppress=missingIncludeSystem src tests/unit
-	clang-tidy --quiet $(SRCS) -- -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS)
+		--std=c11 --inline-suppr -D_GNU_SOURCE -Isrc --suppress=missingIncludeSystem src tests/unit
+	clang-tidy --quiet $(SRCS) -- -std=c17 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 	shellcheck .ci/run bench/*.sh tests/init/fake/*.sh tools/*.sh
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c
+	clang-format -i $(SRCS) $(HDRS) tests/unit/*.c
 
 format-check:
-	clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c
+	clang-format --dry-run --Werror $(SRCS) $(HDRS) tests/unit/*.c
 
 ## bench: every figure of bench/RESULTS.md: PID 1, start-up, stop, reload, idle CPU, load, image size
 bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
@@ -196,7 +204,7 @@ bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
 
 $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 install: $(BUILD)/mailinit
 	install -D -m 0755 $(BUILD)/mailinit $(DESTDIR)$(PREFIX)/bin/mailinit

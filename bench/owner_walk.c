@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "perms.h"
+#include "mail/perms.h"
 
 int main(int argc, char **argv)
 {

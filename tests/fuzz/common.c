@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "log.h"
-#include "settings.h"
+#include "base/log.h"
+#include "mail/settings.h"
 
 int fuzz_file(const uint8_t *data, size_t size, char *path, size_t path_size)
 {

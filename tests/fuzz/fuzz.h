@@ -13,7 +13,7 @@ int fuzz_file(const uint8_t *data, size_t size, char *path, size_t path_size);
 /* DATA as a NUL-terminated string, in memory the caller frees. */
 char *fuzz_string(const uint8_t *data, size_t size);
 
-/* For the admin-command targets: a scratch configuration directory on tmpfs (render_write
+/* For the admin-command targets: a scratch configuration directory on tmpfs (file_write
    fsyncs), made once, and the settings of example.test and second.test. */
 struct settings;
 void admin_files_setup(char *dir, size_t size, struct settings *settings);

@@ -1,7 +1,7 @@
 /* The accounts and aliases files: the same input read as each. */
 #include <unistd.h>
 
-#include "accounts.h"
+#include "mail/accounts.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

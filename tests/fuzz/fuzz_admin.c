@@ -3,9 +3,9 @@
 #include <limits.h>
 #include <stdio.h>
 
-#include "admin.h"
+#include "cli/admin.h"
 #include "fuzz.h"
-#include "settings.h"
+#include "mail/settings.h"
 
 static char dir[PATH_MAX];
 static struct settings settings;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "settings.h"
+#include "mail/settings.h"
 
 #define ENTRIES_MAX 64
 

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "admin.h"
+#include "cli/admin.h"
 #include "fuzz.h"
-#include "settings.h"
+#include "mail/settings.h"
 
 static char dir[PATH_MAX];
 static struct settings settings;

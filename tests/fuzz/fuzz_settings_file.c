@@ -2,7 +2,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "settings.h"
+#include "mail/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,9 +1,9 @@
 /* Syslog datagrams, as the /dev/log sink formats them: plain and JSON. */
 #include <string.h>
 
-#include "buffer.h"
+#include "base/buffer.h"
 #include "fuzz.h"
-#include "syslog_sink.h"
+#include "init/syslog_sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buffer.h"
+#include "base/buffer.h"
 #include "fuzz.h"
-#include "template.h"
+#include "base/template.h"
 
 static const char *lookup(const char *name, void *context)
 {

@@ -5,8 +5,8 @@
 
 #include <crypt.h>
 
-#include "accounts.h"
-#include "password.h"
+#include "mail/accounts.h"
+#include "mail/password.h"
 #include "capture.h"
 #include "unit.h"
 

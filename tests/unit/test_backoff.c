@@ -1,4 +1,4 @@
-#include "backoff.h"
+#include "init/backoff.h"
 #include "unit.h"
 
 static const struct restart_policy policy = RESTART_POLICY_DEFAULT;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "caps.h"
+#include "init/caps.h"
 #include "unit.h"
 
 /* The daemons' set: CHOWN DAC_OVERRIDE FOWNER KILL SETGID SETUID NET_BIND_SERVICE SYS_CHROOT. */

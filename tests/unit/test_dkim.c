@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "dkim.h"
+#include "mail/dkim.h"
 #include "unit.h"
 
 static void a_key_is_made_once_with_its_dns_record(void **state)

@@ -1,4 +1,4 @@
-#include "lifecycle.h"
+#include "init/lifecycle.h"
 #include "unit.h"
 
 static void expect(enum svc_state from, enum svc_event event, enum svc_state to,

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lookup_table.h"
+#include "mail/lookup_table.h"
 #include "unit.h"
 
 static char *written(struct lookup_table *t)

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "perms.h"
+#include "mail/perms.h"
 #include "unit.h"
 
 static void owner_of(const char *path, uid_t *uid, gid_t *gid)

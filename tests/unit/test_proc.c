@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "base/proc.h"
 #include "unit.h"
 
 static char *write_temp(const char *content)

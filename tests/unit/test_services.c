@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "capture.h"
-#include "services.h"
+#include "init/services.h"
 #include "unit.h"
 
 static int parse(const char *text, struct supervisor_config *config, char *messages, size_t size)

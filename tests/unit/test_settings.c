@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "settings.h"
+#include "mail/settings.h"
 #include "unit.h"
 
 static unsigned resolve(struct settings *s, const char *file_text, char **env, char *msg,

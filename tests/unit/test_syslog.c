@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "buffer.h"
-#include "json.h"
-#include "syslog_sink.h"
+#include "base/buffer.h"
+#include "base/json.h"
+#include "init/syslog_sink.h"
 #include "unit.h"
 
 static const char *format(const char *datagram)

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "capture.h"
-#include "template.h"
+#include "base/template.h"
 #include "unit.h"
 
 static const char *values(const char *name, void *context)

@@ -1,9 +1,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "buffer.h"
-#include "json.h"
-#include "text.h"
+#include "base/buffer.h"
+#include "base/json.h"
+#include "base/text.h"
 #include "unit.h"
 
 static void controls_become_visible(void **state)

@@ -13,7 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "capture.h"
-#include "tls.h"
+#include "mail/tls.h"
 #include "unit.h"
 
 static char dir[64];

@@ -1,7 +1,8 @@
 #include <stdbool.h>
 
-#include "validate.h"
+#include "mail/validate.h"
 #include "unit.h"
+#include "base/text.h"
 
 static void domains(void **state)
 {

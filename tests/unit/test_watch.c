@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "watch.h"
+#include "init/watch.h"
 
 static void names_that_are_not_changes(void **state)
 {
@@ -42,7 +42,7 @@ static void a_rename_into_a_watched_directory_is_seen(void **state)
 	assert_non_null(f = fopen(path, "w"));
 	fclose(f);
 	assert_false(changed_after(fd));
-	/* render_write's way: a temporary file renamed into place. */
+	/* file_write's way: a temporary file renamed into place. */
 	snprintf(tmp, sizeof(tmp), "%s/.accounts.tmp", dir);
 	snprintf(path, sizeof(path), "%s/accounts", dir);
 	assert_non_null(f = fopen(tmp, "w"));

@@ -1,0 +1,36 @@
+/*
+ * NAME
+ *	file - read a file whole; write one whole or not at all
+ *
+ * SYNOPSIS
+ *	file_write("/etc/postfix/main.cf", data, len, 0644, 0, 0);
+ *	file_mkdirs("/var/mail/vhosts/example.com", 0750, uid, gid);
+ *
+ * DESCRIPTION
+ *	file_write writes to a temporary file in the same directory, sets
+ *	mode and owner (uid/gid -1: leave them), fsyncs, sets the mtime two
+ *	seconds into the past, renames it over the target and fsyncs the
+ *	directory. A reader sees the old file or the new one, never half of
+ *	one. The past mtime matters: every Postfix program sleeps while its
+ *	main.cf looks newer than "now" (see ENVIRONMENT.md), ~1 s per command.
+ *	A file whose content, mode and owner are already right is left alone.
+ *
+ *	file_mkdirs creates missing directories along the path; the ones
+ *	it creates get mode and owner, existing ones are not touched.
+ *
+ * DIAGNOSTICS
+ *	Errors are logged with the path; the functions return -1.
+ */
+#ifndef MAILINIT_FILE_H
+#define MAILINIT_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+int file_write(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
+int file_mkdirs(const char *path, mode_t mode, uid_t uid, gid_t gid);
+/* Read a whole file into a NUL-terminated allocated string; NULL with errno set.
+   A file that reports no size (/proc) is read to its end, up to 1 MiB. */
+char *file_read(const char *path, size_t *len);
+
+#endif

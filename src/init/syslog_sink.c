@@ -1,0 +1,172 @@
+/*
+ * NAME
+ *	syslog_sink - a /dev/log that writes to stdout
+ *
+ * DESCRIPTION
+ *	See syslog_sink.h. Plain lines need no allocation (one stack buffer
+ *	per datagram); a JSON line is built in a buffer freed at once.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/buffer.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "init/syslog_sink.h"
+
+#define DATAGRAM_MAX 8192
+/* Every byte escaped as \u00XX (6 bytes), and the fields around it. */
+#define JSON_LINE_MAX (6 * DATAGRAM_MAX + 512)
+
+int syslog_sink_open(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		log_error("syslog socket %s: path too long", path);
+		return -1;
+	}
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_error_sys("syslog socket %s", path);
+		return -1;
+	}
+	unlink(path); /* a socket left by an earlier run */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0666) != 0) {
+		log_error_sys("cannot listen on %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* "Mmm dd hh:mm:ss " as syslog(3) writes it. */
+static bool is_timestamp(const char *p, size_t len)
+{
+	return len >= 16 && isupper((unsigned char)p[0]) && p[3] == ' ' && p[6] == ' ' &&
+	       p[9] == ':' && p[12] == ':' && p[15] == ' ';
+}
+
+size_t syslog_format(const char *datagram, size_t len, char *line, size_t size)
+{
+	const char *p = datagram, *end = datagram + len;
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	if (p < end && *p == '<') {
+		const char *close = memchr(p, '>', (size_t)(end - p) < 5 ? (size_t)(end - p) : 5);
+		if (close)
+			p = close + 1;
+	}
+	if (is_timestamp(p, (size_t)(end - p)))
+		p += 16;
+	while (end > p && (end[-1] == '\n' || end[-1] == '\0'))
+		end--;
+	for (; p < end && n + 2 < size; p++) {
+		line[n] = *p;
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			line[n] = ' ';
+		n++;
+	}
+	line[n++] = '\n';
+	line[n] = '\0';
+	return n;
+}
+
+void syslog_format_json(const char *datagram, size_t len, const char *time, struct buffer *out)
+{
+	static const char *const severities[] = {"emerg",   "alert",  "crit", "error",
+						 "warning", "notice", "info", "debug"};
+	static const char *const facilities[] = {"kern", "user",   "mail",     "daemon",
+						 "auth", "syslog", "lpr",      "news",
+						 "uucp", "cron",   "authpriv", "ftp"};
+	const char *p = datagram, *end = datagram + len;
+	unsigned priority = 13; /* user.notice, syslog(3)'s default */
+	const char *tag, *tag_end, *message;
+	long pid = -1;
+
+	if (p < end && *p == '<') {
+		unsigned value = 0;
+		const char *q = p + 1;
+
+		while (q < end && q - p < 5 && *q >= '0' && *q <= '9')
+			value = value * 10 + (unsigned)(*q++ - '0');
+		if (q < end && *q == '>' && q > p + 1) {
+			priority = value;
+			p = q + 1;
+		}
+	}
+	if (is_timestamp(p, (size_t)(end - p)))
+		p += 16;
+	while (end > p && (end[-1] == '\n' || end[-1] == '\0'))
+		end--;
+	/* "TAG[PID]: message" or "TAG: message"; else all of it is the message. */
+	tag = p;
+	tag_end = p;
+	while (tag_end < end && *tag_end != ':' && *tag_end != '[' && *tag_end != ' ')
+		tag_end++;
+	message = tag_end;
+	if (tag_end < end && *tag_end == '[') {
+		const char *q = tag_end + 1;
+
+		pid = 0;
+		while (q < end && *q >= '0' && *q <= '9' && pid < 1000000000)
+			pid = pid * 10 + (*q++ - '0');
+		message = q < end && *q == ']' ? q + 1 : tag_end;
+	}
+	if (message < end && *message == ':' && tag_end > tag) {
+		message++;
+		if (message < end && *message == ' ')
+			message++;
+	} else {
+		tag_end = tag;
+		message = p;
+		pid = -1;
+	}
+	buffer_printf(out, "{\"time\":\"%s\",\"program\":", time);
+	json_string(out, tag, (size_t)(tag_end - tag));
+	if (pid >= 0)
+		buffer_printf(out, ",\"pid\":%ld", pid);
+	buffer_printf(out, ",\"level\":\"%s\"", severities[priority & 7]);
+	if ((priority >> 3) < sizeof(facilities) / sizeof(facilities[0]))
+		buffer_printf(out, ",\"facility\":\"%s\"", facilities[priority >> 3]);
+	buffer_puts(out, ",\"message\":");
+	json_string(out, message, (size_t)(end - message));
+	buffer_puts(out, "}\n");
+}
+
+void syslog_sink_drain(int fd)
+{
+	char datagram[DATAGRAM_MAX], line[DATAGRAM_MAX + 2];
+	ssize_t got;
+
+	while ((got = recv(fd, datagram, sizeof(datagram), 0)) >= 0) {
+		if (log_is_json()) {
+			/* Static, never allocated: the sink runs in PID 1's loop. */
+			static char storage[JSON_LINE_MAX];
+			struct buffer json;
+			char time[40];
+
+			buffer_over(&json, storage, sizeof(storage));
+			log_json_time(time, sizeof(time));
+			syslog_format_json(datagram, (size_t)got, time, &json);
+			if (!json.cut && write(STDOUT_FILENO, json.data, json.len) < 0)
+				return;
+			continue;
+		}
+		size_t n = syslog_format(datagram, (size_t)got, line, sizeof(line));
+
+		if (n > 1 && write(STDOUT_FILENO, line, n) < 0)
+			return; /* a full or closed log: drop, never block the supervisor */
+	}
+}

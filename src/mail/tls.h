@@ -1,0 +1,48 @@
+/*
+ * NAME
+ *	tls - the server certificate: wait for it, make one, check it
+ *
+ * SYNOPSIS
+ *	tls_wait(cert, key, seconds)          0 when both files exist, -1 at the limit
+ *	tls_self_signed(dir, hostname, cert, key, size)   keep or make dir/cert.pem, key.pem
+ *	tls_check(cert, key, hostname, refuse_other_names, &problems)
+ *	tls_check_pem(cert, cert_pem, len, key, key_pem, len, hostname, refuse, &problems)
+ *
+ * DESCRIPTION
+ *	tls_wait watches the nearest existing directory of each missing file
+ *	with inotify (certbot and Kubernetes swap symlinks and directories):
+ *	no sleeping in a loop, and it returns the moment the files are there.
+ *
+ *	tls_self_signed keeps an existing certificate that is valid for 30
+ *	more days and names the host, or makes a new ECDSA P-256 one (valid
+ *	three years, subjectAltName DNS:hostname) with the OpenSSL API. The key
+ *	is written 0600.
+ *
+ *	tls_check refuses a key that does not match the certificate, a
+ *	certificate that is expired or not yet valid; warns 14 days before
+ *	expiry; warns (or, if asked, refuses) when MAIL_HOSTNAME is not among
+ *	its names. tls_check_pem checks texts already read: provisioning reads
+ *	the pair once, checks what it read and serves exactly that, so a
+ *	renewal half done (a new key beside the old certificate) never reaches
+ *	a listener.
+ */
+#ifndef MAILINIT_TLS_H
+#define MAILINIT_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mail/validate.h"
+
+int tls_wait(const char *cert, const char *key, unsigned seconds);
+int tls_self_signed(const char *dir, const char *hostname, char *cert, char *key, size_t size);
+/* Whether tls_self_signed would keep this pair (check uses the real one then). */
+bool tls_self_signed_is_usable(const char *cert, const char *key, const char *hostname);
+void tls_check(const char *cert, const char *key, const char *hostname, bool refuse_other_names,
+	       struct problems *problems);
+/* The same for a certificate and key already read (CERT and KEY name them in messages). */
+void tls_check_pem(const char *cert, const char *cert_pem, size_t cert_len, const char *key,
+		   const char *key_pem, size_t key_len, const char *hostname,
+		   bool refuse_other_names, struct problems *problems);
+
+#endif

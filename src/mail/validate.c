@@ -1,0 +1,243 @@
+/*
+ * NAME
+ *	validate - syntax checks for the values an operator gives mailinit
+ *
+ * DESCRIPTION
+ *	See validate.h. Domain rules are RFC 1035 host names (letters, digits,
+ *	hyphens; labels of 1..63 not starting or ending with a hyphen; 253 in
+ *	all), lowercase or not; internationalised names must be given in their
+ *	xn-- form. Local parts are RFC 5322 dot-atoms.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/text.h"
+#include "mail/validate.h"
+
+static bool fail(const char **why, const char *reason)
+{
+	*why = reason;
+	return false;
+}
+
+bool valid_domain(const char *text, const char **why)
+{
+	size_t len = strlen(text), label = 0, labels = 1;
+
+	if (len > 0 && text[len - 1] == '.')
+		len--; /* one trailing dot: the root */
+	if (len == 0)
+		return fail(why, "is empty");
+	if (len > 253)
+		return fail(why, "is longer than 253 characters");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return fail(why, "has an empty label (two dots, or a leading dot)");
+			if (text[i - 1] == '-')
+				return fail(why, "has a label ending with a hyphen");
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (!isalnum(c) && c != '-')
+			return fail(why, "may hold only letters, digits, hyphens and dots "
+					 "(write internationalised names as xn--)");
+		if (c == '-' && label == 0)
+			return fail(why, "has a label starting with a hyphen");
+		if (++label > 63)
+			return fail(why, "has a label longer than 63 characters");
+	}
+	if (text[len - 1] == '-')
+		return fail(why, "has a label ending with a hyphen");
+	if (labels < 2)
+		return fail(why, "is not a fully qualified name (example.com, mail.example.com)");
+	for (size_t i = len; i > 0 && text[i - 1] != '.'; i--) {
+		if (!isdigit((unsigned char)text[i - 1]))
+			return true;
+	}
+	return fail(why, "ends in a numeric label: an IP address is not a domain");
+}
+
+bool valid_local_part(const char *text, const char **why)
+{
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+	size_t len = strlen(text);
+
+	if (len == 0)
+		return fail(why, "has an empty local part (before the @)");
+	if (len > 64)
+		return fail(why, "has a local part longer than 64 characters");
+	if (text[0] == '.' || text[len - 1] == '.' || strstr(text, ".."))
+		return fail(why,
+			    "has a dot at the start or end of the local part, or two in a row");
+	for (const char *p = text; *p; p++) {
+		/* Braces are atext, but templates and Dovecot take them as syntax. */
+		if (*p == '{' || *p == '}' || *p == '|')
+			return fail(why, "has {, } or | in the local part");
+		/* The local part names the Maildir: a / would reach into another mailbox. */
+		if (*p == '/')
+			return fail(why, "has a / in the local part (it would name a folder of "
+					 "another mailbox)");
+		if (!isalnum((unsigned char)*p) && *p != '.' && !strchr(atext, *p))
+			return fail(why, "has a character not allowed in an address's local part");
+	}
+	return true;
+}
+
+bool valid_address(const char *text, const char **why)
+{
+	const char *at = strrchr(text, '@');
+	char local[128];
+
+	if (at == NULL)
+		return fail(why, "is not an address (user@example.com)");
+	if ((size_t)(at - text) >= sizeof(local))
+		return fail(why, "has a local part longer than 64 characters");
+	memcpy(local, text, (size_t)(at - text));
+	local[at - text] = '\0';
+	if (!valid_local_part(local, why))
+		return false;
+	if (!valid_domain(at + 1, why)) {
+		*why = "has an invalid domain after the @";
+		return false;
+	}
+	return true;
+}
+
+bool valid_uint(const char *text, unsigned long min, unsigned long max, unsigned long *value,
+		const char **why)
+{
+	char *end;
+	unsigned long number;
+
+	if (!isdigit((unsigned char)text[0]))
+		return fail(why, "is not a whole number");
+	errno = 0;
+	number = strtoul(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return fail(why, "is not a whole number");
+	if (number < min || number > max)
+		return fail(why, "is out of range");
+	*value = number;
+	return true;
+}
+
+bool valid_bool(const char *text, bool *value, const char **why)
+{
+	static const char *const yes[] = {"yes", "true", "1", "on"};
+	static const char *const no[] = {"no", "false", "0", "off"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*value = true;
+			return true;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*value = false;
+			return true;
+		}
+	}
+	return fail(why, "is not yes or no");
+}
+
+bool valid_network(const char *text, const char **why)
+{
+	char address[64];
+	unsigned char buf[16];
+	const char *slash = strchr(text, '/');
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long bits, max = 32;
+	int family = AF_INET;
+
+	if (len >= sizeof(address))
+		return fail(why, "is not a network (192.0.2.0/24 or [2001:db8::]/32)");
+	memcpy(address, text, len);
+	address[len] = '\0';
+	if (address[0] == '[' && len > 2 && address[len - 1] == ']') {
+		memmove(address, address + 1, len - 2);
+		address[len - 2] = '\0';
+		family = AF_INET6;
+		max = 128;
+	} else if (strchr(address, ':')) {
+		family = AF_INET6;
+		max = 128;
+	}
+	if (inet_pton(family, address, buf) != 1)
+		return fail(why, "is not a network (192.0.2.0/24 or [2001:db8::]/32)");
+	if (slash && !valid_uint(slash + 1, 0, max, &bits, why))
+		return fail(why, "has a prefix length that is not 0-32 (IPv4) or 0-128 (IPv6)");
+	return true;
+}
+
+bool valid_relayhost(const char *text, const char **why)
+{
+	char host[256];
+	const char *port = NULL;
+	size_t len;
+	unsigned long number;
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL)
+			return fail(why, "has [ without ]");
+		len = (size_t)(close - text - 1);
+		if (len >= sizeof(host))
+			return fail(why, "is too long");
+		memcpy(host, text + 1, len);
+		host[len] = '\0';
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return fail(why, "has text after ] that is not :port");
+	} else {
+		const char *colon = strchr(text, ':');
+
+		len = colon ? (size_t)(colon - text) : strlen(text);
+		if (len >= sizeof(host))
+			return fail(why, "is too long");
+		memcpy(host, text, len);
+		host[len] = '\0';
+		port = colon ? colon + 1 : NULL;
+	}
+	if (port && !valid_uint(port, 1, 65535, &number, why))
+		return fail(why, "has a port that is not 1-65535");
+	if (!valid_domain(host, why)) {
+		unsigned char buf[16];
+
+		if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+			return fail(why, "is not host, host:port or [host]:port");
+	}
+	return true;
+}
+
+bool valid_path(const char *text, const char **why)
+{
+	if (text[0] != '/')
+		return fail(why, "is not an absolute path");
+	/* Postfix splits lists at blanks and commas; templates and Dovecot read the rest. */
+	if (strpbrk(text, "\"'{}<>$ \t\\,") || find_control_character(text) >= 0)
+		return fail(why, "has a blank, comma, quote, brace, <, >, $, backslash or control "
+				 "character");
+	return true;
+}
+
+bool same_domain(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
