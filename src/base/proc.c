@@ -27,18 +27,22 @@
  * here as SIG_IGN: glibc's own posix_spawn leaves them so (GNU make starts
  * commands with it). The raw system call resets them; an all-zero kernel
  * sigaction is SIG_DFL with no flags whatever the architecture's layout.
+ * Then nothing blocked: PID 1 blocks what it reads from its signalfd.
  */
 void proc_reset_signals(void)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	unsigned long kernel_dfl[4] = {0};
+	sigset_t none;
 
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (sig >= 32 && sig < SIGRTMIN)
+		if (signal_is_glibc_internal(sig))
 			syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL, (size_t)(_NSIG / 8));
 		else
 			sigaction(sig, &dfl, NULL);
 	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 #define CLEAN_ENV_MAX 64
@@ -65,7 +69,6 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
 {
 	char *env[CLEAN_ENV_MAX + 1];
 	size_t n = 0;
-	sigset_t none;
 	int devnull, err;
 
 	setpgid(0, 0);
@@ -74,8 +77,6 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
 		dup2(output_fd, STDOUT_FILENO);
 		dup2(output_fd, STDERR_FILENO);
 	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0 && devnull != STDIN_FILENO) {
 		dup2(devnull, STDIN_FILENO);

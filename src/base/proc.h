@@ -39,7 +39,7 @@ int proc_exec_failure_status(int errnum);
 pid_t proc_read_pidfile(const char *path);
 bool proc_is_descendant(pid_t pid, pid_t ancestor);
 void proc_describe_status(int status, char *text, size_t size);
-/* Every signal back to SIG_DFL (a forked child of PID 1 that does not exec). */
+/* Every signal back to SIG_DFL and unblocked (a forked child of PID 1, exec or not). */
 void proc_reset_signals(void);
 
 #endif

@@ -43,12 +43,17 @@ static bool signal_is_synchronous_or_uncatchable(int sig)
 	}
 }
 
+/* glibc keeps the first real-time signals (32, 33) for itself. */
+bool signal_is_glibc_internal(int sig)
+{
+	return sig >= 32 && sig < SIGRTMIN;
+}
+
 void signals_handled(sigset_t *set)
 {
 	sigemptyset(set);
 	for (int sig = 1; sig < NSIG; sig++) {
-		/* glibc keeps the first real-time signals for itself. */
-		if (sig >= 32 && sig < SIGRTMIN)
+		if (signal_is_glibc_internal(sig))
 			continue;
 		if (!signal_is_synchronous_or_uncatchable(sig) && sig != SIGPIPE)
 			sigaddset(set, sig);
@@ -70,7 +75,7 @@ bool signal_is_relayed(int sig)
 	case SIGCONT: return false;
 	default:
 		return sig > 0 && sig < NSIG && !signal_is_synchronous_or_uncatchable(sig) &&
-		       !(sig >= 32 && sig < SIGRTMIN);
+		       !signal_is_glibc_internal(sig);
 	}
 }
 

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 
 void signals_handled(sigset_t *set);
+/* 32 and 33: glibc's own, never handled, relayed or reset through sigaction. */
+bool signal_is_glibc_internal(int sig);
 bool signal_is_relayed(int sig);
 int signal_from_name(const char *name);
 const char *signal_name(int sig);

@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "cli/admin.h"
 #include "mail/autoconfig.h"
 #include "init/caps.h"
@@ -247,7 +248,6 @@ static int wait_provisioning(pid_t pid, int *stop)
 static int provision_in_child(const struct provision_options *options, int *stop)
 {
 	struct settings settings;
-	sigset_t none;
 	int status;
 	pid_t pid = fork();
 
@@ -258,8 +258,6 @@ static int provision_in_child(const struct provision_options *options, int *stop
 	if (pid == 0) {
 		/* The child dies of SIGTERM, as any process does. */
 		proc_reset_signals();
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		status = provision(options, environ, &settings);
 		settings_free(&settings);
 		fflush(stdout);
@@ -274,15 +272,6 @@ static int provision_in_child(const struct provision_options *options, int *stop
 		return WEXITSTATUS(status);
 	log_error("provisioning was killed by signal %d", WTERMSIG(status));
 	return EX_SOFTWARE;
-}
-
-static long ms_since(const struct timespec *began)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)((now.tv_sec - began->tv_sec) * 1000 +
-		      (now.tv_nsec - began->tv_nsec) / 1000000);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -320,8 +309,7 @@ static pid_t reprovision(void *context)
 	struct provision_options options = *(const struct provision_options *)context;
 	char staging[] = "/tmp/mailinit-reload.XXXXXX";
 	struct settings settings;
-	struct timespec began;
-	sigset_t none;
+	int64_t began;
 	int status;
 	pid_t pid = fork();
 
@@ -329,9 +317,7 @@ static pid_t reprovision(void *context)
 		return pid < 0 ? -errno : pid;
 	/* PID 1 blocks and catches these for its signalfd; this child dies of SIGTERM. */
 	proc_reset_signals();
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &began);
+	began = clock_ms();
 	if (mkdtemp(staging) == NULL) {
 		log_error_sys("reload: cannot make a staging directory in /tmp");
 		_exit(EX_OSERR);
@@ -342,7 +328,8 @@ static pid_t reprovision(void *context)
 	nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	record_reload(&options, status);
 	if (status == 0)
-		log_info("reload: configuration rendered and verified in %ld ms", ms_since(&began));
+		log_info("reload: configuration rendered and verified in %lld ms",
+			 (long long)(clock_ms() - began));
 	fflush(stdout);
 	_exit(status);
 }
@@ -409,19 +396,20 @@ static int command_run(int argc, char **argv)
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
 	if (config.provision) {
-		struct timespec began;
+		int64_t began;
 
 		/* Provisioning sets owners: name a missing capability before it fails on one. */
 		if ((status = caps_check()) != 0) {
 			services_free(&config);
 			return status;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &began);
+		began = clock_ms();
 		if ((status = provision_in_child(&options, &stop)) != 0 || stop) {
 			services_free(&config);
 			return status;
 		}
-		log_info("configuration rendered and verified in %ld ms", ms_since(&began));
+		log_info("configuration rendered and verified in %lld ms",
+			 (long long)(clock_ms() - began));
 		load_running_settings(&options, &settings);
 		config.stop_grace = (unsigned)settings_number(&settings, S_STOP_GRACE);
 		enum log_level level;

@@ -25,6 +25,7 @@ static const struct {
 	    [SVC_EV_START] = T(RUNNING, SPAWN),
 	    [SVC_EV_STOP] = T(STOPPED, NONE),
 	    [SVC_EV_GRACE_OVER] = T(STOPPED, NONE),
+	    [SVC_EV_ABANDONED] = T(FAILED, NONE),
 	},
     [SVC_RUNNING] =
 	{
@@ -34,17 +35,20 @@ static const struct {
 	    [SVC_EV_STOP] = T(STOPPING, SEND_STOP),
 	    [SVC_EV_GONE] = T(STOPPED, NONE),
 	    [SVC_EV_GRACE_OVER] = T(STOPPING, KILL),
+	    [SVC_EV_ABANDONED] = T(FAILED, NONE),
 	},
     [SVC_BACKOFF] =
 	{
 	    [SVC_EV_RESTART_DUE] = T(RUNNING, SPAWN),
 	    [SVC_EV_STOP] = T(STOPPED, NONE),
 	    [SVC_EV_GRACE_OVER] = T(STOPPED, NONE),
+	    [SVC_EV_ABANDONED] = T(FAILED, NONE),
 	},
     [SVC_STOPPING] =
 	{
 	    [SVC_EV_GONE] = T(STOPPED, NONE),
 	    [SVC_EV_GRACE_OVER] = T(STOPPING, KILL),
+	    [SVC_EV_ABANDONED] = T(FAILED, NONE),
 	},
     [SVC_STOPPED] = {{0}},
     [SVC_FAILED] = {{0}},

@@ -36,8 +36,9 @@ enum svc_event {
 	SVC_EV_STOP,             /* shutdown reached this service */
 	SVC_EV_GONE,             /* every process of it is gone (during shutdown) */
 	SVC_EV_GRACE_OVER,       /* the stop grace limit passed */
+	SVC_EV_ABANDONED,        /* its processes outlived SIGKILL: mailinit exits anyway */
 };
-#define SVC_EVENT_COUNT (SVC_EV_GRACE_OVER + 1)
+#define SVC_EVENT_COUNT (SVC_EV_ABANDONED + 1)
 
 enum svc_action {
 	SVC_ACT_NONE,

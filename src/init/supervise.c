@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "init/lifecycle.h"
 #include "base/log.h"
 #include "base/proc.h"
@@ -73,14 +74,6 @@ struct supervisor {
 static void apply(struct supervisor *sv, struct service *svc, enum svc_event event);
 static void service_reload(struct supervisor *sv, struct service *svc);
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The process signals go to: the pidfile's PID if it is ours, else the spawned one. */
 static pid_t service_target(const struct supervisor *sv, const struct service *svc)
 {
@@ -105,7 +98,7 @@ static void begin_shutdown(struct supervisor *sv, int signal, int status)
 		return;
 	sv->shutting_down = true;
 	sv->stop_signal = signal;
-	sv->deadline = now_ms() + (int64_t)sv->config->stop_grace * 1000;
+	sv->deadline = clock_ms() + (int64_t)sv->config->stop_grace * 1000;
 	/* A reload being rendered would only reload what is being stopped. */
 	if (sv->reconfigure_pid > 0)
 		kill(sv->reconfigure_pid, SIGTERM);
@@ -114,6 +107,24 @@ static void begin_shutdown(struct supervisor *sv, int signal, int status)
 			 sv->config->stop_grace);
 	else
 		log_info("stopping all services (grace %u s)", sv->config->stop_grace);
+}
+
+/* The backoff step: restart after the policy's delay, or give up when it failed too often. */
+static void restart_or_give_up(struct supervisor *sv, struct service *svc)
+{
+	const struct restart_policy *policy = &sv->config->restart;
+	unsigned delay;
+
+	if (restart_record_failure(&svc->history, policy, clock_ms(), &delay)) {
+		log_error("%s: failed %u times in %u s", svc->spec->name, policy->limit,
+			  policy->window);
+		svc->fail_status = EX_UNAVAILABLE;
+		apply(sv, svc, SVC_EV_EXITED_TOO_OFTEN);
+		return;
+	}
+	svc->restart_at = clock_ms() + (int64_t)delay * 1000;
+	log_info("%s: restarting in %u s", svc->spec->name, delay);
+	apply(sv, svc, SVC_EV_EXITED);
 }
 
 /*
@@ -160,14 +171,7 @@ static void service_spawn(struct supervisor *sv, struct service *svc)
 	}
 	/* A temporary failure counts as a crash: back off, or give up. */
 	svc->fail_status = EX_UNAVAILABLE;
-	unsigned delay;
-	if (restart_record_failure(&svc->history, &sv->config->restart, now_ms(), &delay)) {
-		apply(sv, svc, SVC_EV_EXITED_TOO_OFTEN);
-		return;
-	}
-	svc->restart_at = now_ms() + (int64_t)delay * 1000;
-	log_info("%s: restarting in %u s", spec->name, delay);
-	apply(sv, svc, SVC_EV_EXITED);
+	restart_or_give_up(sv, svc);
 }
 
 static void service_check_gone(struct supervisor *sv, struct service *svc)
@@ -263,10 +267,8 @@ static pid_t surviving_daemon(const struct supervisor *sv, const struct service 
 
 static void service_exited(struct supervisor *sv, struct service *svc, int status)
 {
-	const struct restart_policy *policy = &sv->config->restart;
 	pid_t daemon;
 	char how[96];
-	unsigned delay;
 
 	svc->pid = 0;
 	proc_describe_status(status, how, sizeof(how));
@@ -296,16 +298,7 @@ static void service_exited(struct supervisor *sv, struct service *svc, int statu
 		return;
 	}
 	log_warn("%s: %s unexpectedly", svc->spec->name, how);
-	if (restart_record_failure(&svc->history, policy, now_ms(), &delay)) {
-		log_error("%s: failed %u times in %u s", svc->spec->name, policy->limit,
-			  policy->window);
-		svc->fail_status = EX_UNAVAILABLE;
-		apply(sv, svc, SVC_EV_EXITED_TOO_OFTEN);
-		return;
-	}
-	svc->restart_at = now_ms() + (int64_t)delay * 1000;
-	log_info("%s: restarting in %u s", svc->spec->name, delay);
-	apply(sv, svc, SVC_EV_EXITED);
+	restart_or_give_up(sv, svc);
 }
 
 static void helper_exited(struct helper *helper, int status)
@@ -332,7 +325,7 @@ static bool can_reconfigure(const struct supervisor *sv)
  */
 static void schedule_reconfigure(struct supervisor *sv, unsigned delay_ms)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 
 	if (sv->reconfigure_pid > 0) {
 		sv->reconfigure_again = true;
@@ -527,14 +520,14 @@ static bool all_gone(const struct supervisor *sv)
 
 static void handle_deadlines(struct supervisor *sv)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 
 	if (sv->shutting_down && now >= sv->deadline) {
 		if (sv->killed) {
 			log_error("processes survived SIGKILL for %d ms; exiting anyway",
 				  KILL_WAIT_MS);
 			for (size_t i = 0; i < sv->count; i++)
-				sv->services[i].state = SVC_FAILED;
+				apply(sv, &sv->services[i], SVC_EV_ABANDONED);
 			return;
 		}
 		log_warn("grace limit of %u s reached", sv->config->stop_grace);
@@ -561,7 +554,7 @@ static void handle_deadlines(struct supervisor *sv)
 
 static int poll_timeout(const struct supervisor *sv)
 {
-	int64_t next = INT64_MAX, now = now_ms();
+	int64_t next = INT64_MAX, now = clock_ms();
 
 	if (sv->shutting_down) {
 		next = sv->deadline;

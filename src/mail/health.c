@@ -26,6 +26,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "base/clock.h"
 #include "base/buffer.h"
 #include "mail/health.h"
 #include "base/json.h"
@@ -55,14 +56,6 @@ struct result {
 	char detail[256];
 	long ms;
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool fail(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -109,7 +102,7 @@ static int connect_with_deadline(const char *where, long deadline)
 		goto out;
 	}
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
-	long left = deadline - now_ms();
+	long left = deadline - (long)clock_ms();
 	if (left <= 0 || poll(&p, 1, (int)left) != 1) {
 		err = ETIMEDOUT;
 		goto out;
@@ -117,7 +110,7 @@ static int connect_with_deadline(const char *where, long deadline)
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen);
 	if (err == 0) {
 		/* Blocking from here on, each read and write bounded by the deadline. */
-		left = deadline - now_ms() > 1 ? deadline - now_ms() : 1;
+		left = deadline - (long)clock_ms() > 1 ? deadline - (long)clock_ms() : 1;
 		struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -133,7 +126,7 @@ out:
 /* Each read and write may wait for what is left of the budget, no more. */
 static void conn_bound(struct conn *c)
 {
-	long left = c->deadline - now_ms() > 1 ? c->deadline - now_ms() : 1;
+	long left = c->deadline - (long)clock_ms() > 1 ? c->deadline - (long)clock_ms() : 1;
 	struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
 
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -338,7 +331,7 @@ bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
 		enum protocol protocol;
 	} names[] = {{"smtp", SMTP},   {"lmtp", LMTP}, {"imap", IMAP},    {"pop3", POP3},
 		     {"sieve", SIEVE}, {"auth", AUTH}, {"milter", MILTER}};
-	struct conn c = {.fd = fd, .deadline = now_ms() + HEALTH_BUDGET_MS};
+	struct conn c = {.fd = fd, .deadline = (long)clock_ms() + HEALTH_BUDGET_MS};
 	struct result r = {0};
 	struct probe p = {.name = protocol, .where = "fd"};
 	bool ok;
@@ -359,7 +352,7 @@ static void run_probe(const struct probe *p, SSL_CTX *ctx, long deadline, X509 *
 		      struct result *r)
 {
 	struct conn c = {.fd = -1, .deadline = deadline};
-	long start = now_ms();
+	long start = (long)clock_ms();
 
 	r->ok = false;
 	if (start >= deadline) {
@@ -377,8 +370,8 @@ static void run_probe(const struct probe *p, SSL_CTX *ctx, long deadline, X509 *
 	}
 	if (c.fd >= 0)
 		close(c.fd);
-	r->ms = now_ms() - start;
-	if (!r->ok && now_ms() >= deadline && strstr(r->detail, "budget") == NULL)
+	r->ms = (long)clock_ms() - start;
+	if (!r->ok && (long)clock_ms() >= deadline && strstr(r->detail, "budget") == NULL)
 		snprintf(r->detail, sizeof(r->detail), "timed out");
 }
 
@@ -477,7 +470,7 @@ int health_run(const struct settings *s, bool json, const char *reload_status)
 	    {"auth", "/var/spool/postfix/private/auth", AUTH, false, NULL},
 	    {"dkim", "127.0.0.1:8891", MILTER, false, NULL},
 	};
-	long deadline = now_ms() + HEALTH_BUDGET_MS;
+	long deadline = (long)clock_ms() + HEALTH_BUDGET_MS;
 	struct buffer out = {0};
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	X509 *peer = NULL;

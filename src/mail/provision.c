@@ -22,6 +22,7 @@
 #include "mail/accounts.h"
 #include "base/buffer.h"
 #include "mail/dkim.h"
+#include "mail/domains.h"
 #include "base/log.h"
 #include "mail/lookup_table.h"
 #include "mail/password.h"
@@ -30,11 +31,11 @@
 #include "mail/provision.h"
 #include "base/file.h"
 #include "base/template.h"
+#include "base/text.h"
 #include "mail/tls.h"
 #include "mail/verify.h"
 #include "base/xalloc.h"
 
-#define DOMAINS_MAX 256
 #define VARS_MAX    48
 /* Above this many accounts and aliases, hash: maps (built by postmap) beat texthash:,
    which every smtpd reads whole when it starts: bench/RESULTS.md. */
@@ -53,12 +54,11 @@ struct context {
 	const char *root; /* where render_all writes: options->root, or the staging root */
 	struct settings *settings;
 	struct accounts accounts;
-	char domains[DOMAINS_MAX][256];
-	size_t domain_count;
+	struct mail_domains domains;
 	char cert[PATH_MAX], key[PATH_MAX];
 	struct buffer tls_pair; /* the key, then the chain: as read and checked, to be served */
-	char dkim_keys[DOMAINS_MAX][PATH_MAX];
-	char dkim_selectors[DOMAINS_MAX][64];
+	char dkim_keys[MAIL_DOMAINS_MAX][PATH_MAX];
+	char dkim_selectors[MAIL_DOMAINS_MAX][64];
 	const char *var_name[VARS_MAX];
 	char *var_value[VARS_MAX];
 	size_t var_count;
@@ -112,34 +112,6 @@ static const char *lookup(const char *name, void *context)
 	return NULL;
 }
 
-static void add_domain(struct context *c, const char *domain)
-{
-	char lower[256];
-	size_t n = 0;
-
-	for (; n < sizeof(lower) - 1 && domain[n]; n++)
-		lower[n] =
-		    (char)(domain[n] >= 'A' && domain[n] <= 'Z' ? domain[n] + 32 : domain[n]);
-	if (n > 0 && lower[n - 1] == '.')
-		n--;
-	lower[n] = '\0';
-	for (size_t i = 0; i < c->domain_count; i++) {
-		if (strcmp(c->domains[i], lower) == 0)
-			return;
-	}
-	if (c->domain_count < DOMAINS_MAX)
-		snprintf(c->domains[c->domain_count++], sizeof(c->domains[0]), "%s", lower);
-}
-
-static bool is_mail_domain(const struct context *c, const char *domain)
-{
-	for (size_t i = 0; i < c->domain_count; i++) {
-		if (same_domain(c->domains[i], domain))
-			return true;
-	}
-	return false;
-}
-
 /* ADDRESS (alice+tag@ as alice@) is an account or alias, or its domain has a catch-all. */
 static bool is_local_recipient(const struct context *c, const char *address)
 {
@@ -179,7 +151,7 @@ static void warn_of_dead_targets(const struct context *c, const struct alias *a)
 	for (char *t = strtok_r(targets, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
 		const char *at = strrchr(t, '@');
 
-		if (at && is_mail_domain(c, at + 1) && !is_local_recipient(c, t))
+		if (at && mail_domains_has(&c->domains, at + 1) && !is_local_recipient(c, t))
 			log_warn(
 			    "%s:%u: %s is no account or alias of this server: mail to %s for "
 			    "it bounces (add the account, or remove it: mailinit alias del %s %s)",
@@ -191,13 +163,9 @@ static void warn_of_dead_targets(const struct context *c, const struct alias *a)
  */
 static void collect_domains(struct context *c, struct problems *problems)
 {
-	char words[64][256];
 	const char *hostname = settings_get(c->settings, S_MAIL_HOSTNAME);
-	size_t n = settings_split(settings_get(c->settings, S_MAIL_DOMAINS), words, 64);
 
-	add_domain(c, settings_get(c->settings, S_MAIL_DOMAIN));
-	for (size_t i = 0; i < n; i++)
-		add_domain(c, words[i]);
+	mail_domains_from_settings(&c->domains, c->settings);
 	for (size_t i = 0; i < c->accounts.account_count; i++) {
 		const struct account *a = &c->accounts.account[i];
 
@@ -206,13 +174,13 @@ static void collect_domains(struct context *c, struct problems *problems)
 				"MAIL_HOSTNAME: \"%s\" is the domain of account %s (%s:%u); the "
 				"host name must differ from every mail domain",
 				hostname, a->address, c->accounts.accounts_path, a->line);
-		add_domain(c, a->domain);
+		mail_domains_add(&c->domains, a->domain);
 	}
 	for (size_t i = 0; i < c->accounts.alias_count; i++) {
 		const struct alias *a = &c->accounts.alias[i];
 		const char *domain = strchr(a->source, '@') + 1;
 
-		if (!is_mail_domain(c, domain))
+		if (!mail_domains_has(&c->domains, domain))
 			problem(problems,
 				"%s:%u: %s is not in a mail domain (add %s to MAIL_DOMAINS)",
 				c->accounts.aliases_path, a->line, a->source, domain);
@@ -335,15 +303,15 @@ static int make_dkim_keys(struct context *c, struct problems *problems)
 		snprintf(dir, sizeof(dir), "%s/etc/mailinit/dkim", c->root);
 	else
 		snprintf(dir, sizeof(dir), "%s", real_dir);
-	for (size_t i = 0; i < c->domain_count; i++) {
+	for (size_t i = 0; i < c->domains.count; i++) {
 		char *key = c->dkim_keys[i];
 
 		/* "mailinit dkim rotate" names the domain's selector; else DKIM_SELECTOR. */
-		dkim_active_selector(real_dir, c->domains[i],
+		dkim_active_selector(real_dir, c->domains.name[i],
 				     settings_get(c->settings, S_DKIM_SELECTOR),
 				     c->dkim_selectors[i], sizeof(c->dkim_selectors[i]));
 		if (snprintf(key, sizeof(c->dkim_keys[i]), "%s/%s/%s.private", real_dir,
-			     c->domains[i], c->dkim_selectors[i]) >= (int)sizeof(c->dkim_keys[i])) {
+			     c->domains.name[i], c->dkim_selectors[i]) >= (int)sizeof(c->dkim_keys[i])) {
 			problem(problems, "%s: the path of its DKIM key is too long", real_dir);
 			continue;
 		}
@@ -353,19 +321,19 @@ static int make_dkim_keys(struct context *c, struct problems *problems)
 			    problems,
 			    "%s: DKIM key of %s is not an RSA private key in PEM (replace it, or "
 			    "remove it to have a new one made)",
-			    key, c->domains[i]);
+			    key, c->domains.name[i]);
 			continue;
 		}
 		if (c->options->check && access(key, F_OK) == 0)
 			continue; /* the real one, checked */
 		int made =
-		    dkim_ensure_key(dir, c->domains[i], c->dkim_selectors[i], c->opendkim_uid,
+		    dkim_ensure_key(dir, c->domains.name[i], c->dkim_selectors[i], c->opendkim_uid,
 				    c->opendkim_gid, key, sizeof(c->dkim_keys[i]));
 		if (made < 0)
 			return -1;
 		if (made > 0) { /* a link where its directory belongs: logged, left alone */
 			log_warn("%s: mail from it is not DKIM-signed until that is fixed",
-				 c->domains[i]);
+				 c->domains.name[i]);
 			key[0] = '\0';
 		}
 	}
@@ -554,7 +522,7 @@ static bool address_delivers(const struct context *c, const struct lookup_table 
 {
 	const char *at = strrchr(address, '@');
 
-	if (at == NULL || !is_mail_domain(c, at + 1))
+	if (at == NULL || !mail_domains_has(&c->domains, at + 1))
 		return at != NULL;
 	for (size_t i = 0; i < c->accounts.account_count; i++) {
 		if (strcasecmp(c->accounts.account[i].address, address) == 0)
@@ -586,9 +554,9 @@ static void add_role_addresses(struct context *c, struct lookup_table *virtual)
 		}
 		target = c->accounts.account[0].address;
 	}
-	for (size_t i = 0; i < c->domain_count; i++) {
+	for (size_t i = 0; i < c->domains.count; i++) {
 		for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
-			snprintf(key, sizeof(key), "%s@%s", roles[r], c->domains[i]);
+			snprintf(key, sizeof(key), "%s@%s", roles[r], c->domains.name[i]);
 			lookup_table_add_default(virtual, key, target);
 		}
 	}
@@ -624,11 +592,11 @@ static int render_maps(struct context *c)
 	}
 	add_role_addresses(c, &virtual_table);
 	/* Port 25's check_sender_access: our domains (and their subdomains) need a login. */
-	for (size_t i = 0; i < c->domain_count; i++)
+	for (size_t i = 0; i < c->domains.count; i++)
 		buffer_printf(&own,
 			      "%s REJECT 5.7.1 a sender in %s must log in to send (submission, "
 			      "port 587 or 465)\n",
-			      c->domains[i], c->domains[i]);
+			      c->domains.name[i], c->domains.name[i]);
 	lookup_table_write(&virtual_table, &virtual);
 	lookup_table_write(&logins_table, &logins);
 	if (settings_get(c->settings, S_RELAYHOST_USERNAME))
@@ -657,25 +625,24 @@ static int render_maps(struct context *c)
 static int render_dkim_tables(struct context *c)
 {
 	struct buffer keys = {0}, signing = {0}, trusted = {0};
-	char words[64][256];
-	size_t n;
+	const char *networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
+	char network[256];
 	int status;
 
-	for (size_t i = 0; i < c->domain_count; i++) {
+	for (size_t i = 0; i < c->domains.count; i++) {
 		const char *selector = c->dkim_selectors[i];
 
 		if (c->dkim_keys[i][0] == '\0')
 			continue; /* refused by make_dkim_keys */
 
-		buffer_printf(&keys, "%s._domainkey.%s %s:%s:%s\n", selector, c->domains[i],
-			      c->domains[i], selector, c->dkim_keys[i]);
-		buffer_printf(&signing, "*@%s %s._domainkey.%s\n", c->domains[i], selector,
-			      c->domains[i]);
+		buffer_printf(&keys, "%s._domainkey.%s %s:%s:%s\n", selector, c->domains.name[i],
+			      c->domains.name[i], selector, c->dkim_keys[i]);
+		buffer_printf(&signing, "*@%s %s._domainkey.%s\n", c->domains.name[i], selector,
+			      c->domains.name[i]);
 	}
 	buffer_puts(&trusted, "127.0.0.1\n::1\n");
-	n = settings_split(settings_get(c->settings, S_TRUSTED_NETWORKS), words, 64);
-	for (size_t i = 0; i < n; i++) {
-		network_for(words[i], false, &trusted);
+	while (text_next_word(&networks, network, sizeof(network))) {
+		network_for(network, false, &trusted);
 		buffer_puts(&trusted, "\n");
 	}
 	status = write_file(c, "/etc/opendkim/KeyTable", &keys, 0644, 0) |
@@ -690,18 +657,18 @@ static int render_dkim_tables(struct context *c)
 static void set_template_vars(struct context *c)
 {
 	struct buffer domains = {0};
-	char words[64][256], override[PATH_MAX];
-	size_t n = settings_split(settings_get(c->settings, S_TRUSTED_NETWORKS), words, 64);
+	const char *networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
+	char network[256], override[PATH_MAX];
 	bool modern = strcmp(settings_get(c->settings, S_TLS_LEVEL), "modern") == 0;
 
-	for (size_t i = 0; i < c->domain_count; i++)
-		buffer_printf(&domains, "%s%s", i ? ", " : "", c->domains[i]);
+	for (size_t i = 0; i < c->domains.count; i++)
+		buffer_printf(&domains, "%s%s", i ? ", " : "", c->domains.name[i]);
 	set_var(c, "MAIL_DOMAINS_ALL", "%s", domains.data);
 	buffer_free(&domains);
 	domains = (struct buffer){0};
-	for (size_t i = 0; i < n; i++) {
-		buffer_puts(&domains, i ? " " : "");
-		network_for(words[i], true, &domains);
+	while (text_next_word(&networks, network, sizeof(network))) {
+		buffer_puts(&domains, domains.len ? " " : "");
+		network_for(network, true, &domains);
 	}
 	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
 	buffer_free(&domains);

@@ -18,6 +18,7 @@
 #include <confuse.h>
 
 #include "base/log.h"
+#include "mail/domains.h"
 #include "mail/settings.h"
 #include "base/text.h"
 #include "base/xalloc.h"
@@ -581,20 +582,13 @@ static const char *container_hostname(const struct settings *s, char *buf, size_
 	return buf;
 }
 
-/* True when name equals MAIL_DOMAIN or one of MAIL_DOMAINS. */
+/* The mail domain (MAIL_DOMAIN or one of MAIL_DOMAINS) that NAME is, or NULL. */
 static const char *matching_mail_domain(const struct settings *s, const char *name)
 {
-	static char words[64][256];
-	size_t n;
+	static struct mail_domains domains; /* 64 KiB: not on the stack */
 
-	if (s->value[S_MAIL_DOMAIN] && same_domain(name, s->value[S_MAIL_DOMAIN]))
-		return s->value[S_MAIL_DOMAIN];
-	n = settings_split(s->value[S_MAIL_DOMAINS] ? s->value[S_MAIL_DOMAINS] : "", words, 64);
-	for (size_t i = 0; i < n; i++) {
-		if (same_domain(name, words[i]))
-			return words[i];
-	}
-	return NULL;
+	mail_domains_from_settings(&domains, s);
+	return mail_domains_find(&domains, name);
 }
 
 static void fill_defaults(struct settings *s)

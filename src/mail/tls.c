@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/file.h"
 #include "mail/tls.h"
@@ -59,10 +60,9 @@ static void existing_ancestor(const char *path, char *out, size_t size)
 
 int tls_wait(const char *cert, const char *key, unsigned seconds)
 {
-	struct timespec start, now;
+	int64_t deadline = clock_ms() + (int64_t)seconds * 1000;
 	bool said = false;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		const char *files[2] = {cert, key};
 		char dir[PATH_MAX];
@@ -71,9 +71,7 @@ int tls_wait(const char *cert, const char *key, unsigned seconds)
 
 		if (access(cert, R_OK) == 0 && access(key, R_OK) == 0)
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left_ms = (long)seconds * 1000 - ((now.tv_sec - start.tv_sec) * 1000 +
-						  (now.tv_nsec - start.tv_nsec) / 1000000);
+		left_ms = (long)(deadline - clock_ms());
 		if (left_ms <= 0)
 			return -1;
 		if (!said) {
