@@ -5,6 +5,7 @@
  * DESCRIPTION
  *	See text.h.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,4 +96,10 @@ bool text_next_word(const char **cursor, char *word, size_t size)
 	snprintf(word, size, "%.*s", (int)len, p);
 	*cursor = p + len;
 	return true;
+}
+
+void text_lowercase(char *text)
+{
+	for (; *text; text++)
+		*text = (char)tolower((unsigned char)*text);
 }

@@ -7,6 +7,7 @@
  *	len = text_escape(out, size, in, inlen);
  *	at = find_control_character(text);   index of the first one, or -1
  *	for (const char *p = list; text_next_word(&p, word, sizeof(word));) ...
+ *	text_lowercase(address);
  *
  * DESCRIPTION
  *	Messages quote what the operator's files and imports hold; a hostile line
@@ -32,5 +33,7 @@ size_t text_escape(char *out, size_t size, const char *in, size_t len);
 /* Index of the first control character (or DEL) in text, or -1. */
 long find_control_character(const char *text);
 bool text_next_word(const char **cursor, char *word, size_t size);
+/* ASCII letters to lower case, in place (addresses and domains). */
+void text_lowercase(char *text);
 
 #endif

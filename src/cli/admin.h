@@ -14,6 +14,7 @@
  *	mailinit dkim show [DOMAIN]
  *	mailinit dkim rotate DOMAIN
  *	mailinit dkim remove DOMAIN SELECTOR
+ *	mailinit import DIR
  *
  * DESCRIPTION
  *	Each command reads and changes CONFIG_DIR/accounts, CONFIG_DIR/aliases
@@ -22,7 +23,8 @@
  *	(file_write), keeping its mode and owner, and lines the command does
  *	not touch (comments too) are kept as they are. The running server sees
  *	the new accounts and aliases files itself (inotify); the DKIM commands
- *	ask it to reload (SIGHUP to PID 1, when PID 1 is mailinit).
+ *	ask it to reload (SIGHUP to PID 1, when PID 1 is mailinit). "import"
+ *	adds docker-mailserver's accounts, aliases and quotas (import.c).
  *
  *	A password is read from standard input (--password-stdin; without echo
  *	on a terminal), or generated and printed once. It is never an argument,
@@ -40,12 +42,12 @@
 
 #include "mail/settings.h"
 
-/* COMMAND is "user", "alias", "domain" or "dkim"; argv holds what follows it. */
+/* COMMAND is "user", "alias", "domain", "dkim" or "import"; argv holds what follows it. */
 int admin_main(const char *command, int argc, char **argv, const char *config_dir,
 	       const struct settings *settings);
-/* SIGHUP to PID 1 if that is mailinit: true when it was sent. */
 /* Whether PID 1 is a running mailinit (this is "podman exec" in its container). */
 bool admin_server_runs(void);
+/* SIGHUP to PID 1 if that is mailinit: true when it was sent. */
 bool admin_signal_server(void);
 
 #endif

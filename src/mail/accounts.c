@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "mail/accounts.h"
+#include "mail/validate.h"
 #include "base/log.h"
 #include "base/buffer.h"
 #include "base/file.h"
@@ -23,12 +24,6 @@
 
 static const char *const schemes[] = {"SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "ARGON2I",
 				      "ARGON2ID"};
-
-static void lowercase(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
 
 bool accounts_parse_size(const char *text, unsigned long long *bytes)
 {
@@ -136,11 +131,58 @@ bool accounts_password_ok(const char *password, bool allow_plaintext)
 	       find_control_character(password) < 0 && !strpbrk(password, " \t:");
 }
 
+/* Where the key of a line ends: ':' after an account's address, a blank after an alias. */
+static size_t key_length(const char *line, enum entry_kind kind)
+{
+	return strcspn(line, kind == ENTRY_ACCOUNT ? ":" : " \t");
+}
+
+bool accounts_line_key(const char *line, enum entry_kind kind, char *key, size_t size)
+{
+	size_t len;
+
+	line += strspn(line, " \t");
+	if (*line == '\0' || *line == '#')
+		return false;
+	len = key_length(line, kind);
+	snprintf(key, size, "%.*s", (int)len, line);
+	return true;
+}
+
+bool accounts_has_recipient(const struct accounts *a, const char *address)
+{
+	const char *at = strrchr(address, '@');
+	size_t local = at ? (size_t)(at - address) : 0;
+	const char *plus = memchr(address, '+', local);
+	char base[ADDRESS_MAX];
+
+	if (at == NULL)
+		return false;
+	snprintf(base, sizeof(base), "%.*s%s", (int)(plus ? (size_t)(plus - address) : local),
+		 address, at);
+	if (strncasecmp(base, "postmaster@", 11) == 0 || strncasecmp(base, "abuse@", 6) == 0)
+		return true; /* made for every domain */
+	for (size_t i = 0; i < a->account_count; i++) {
+		if (strcasecmp(a->account[i].address, base) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < a->alias_count; i++) {
+		const char *source = a->alias[i].source;
+
+		if (strcasecmp(source, base) == 0 ||
+		    (source[0] == '@' && same_domain(source + 1, at + 1)))
+			return true;
+	}
+	return false;
+}
+
 static void parse_account(struct accounts *a, char *line, unsigned number, bool allow_plaintext,
 			  struct problems *problems)
 {
 	const char *path = a->accounts_path, *why = "is too long";
-	char *password = strchr(line, ':'), *extra, scheme[32] = "";
+	char *password =
+	    line[key_length(line, ENTRY_ACCOUNT)] ? line + key_length(line, ENTRY_ACCOUNT) : NULL;
+	char *extra, scheme[32] = "";
 	struct account account = {.line = number};
 
 	if (password == NULL) {
@@ -150,7 +192,7 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 	*password++ = '\0';
 	if ((extra = strchr(password, ':')) != NULL)
 		*extra++ = '\0';
-	lowercase(line);
+	text_lowercase(line);
 	if (find_control_character(line) >= 0 || !valid_address(line, &why) ||
 	    strlen(line) >= sizeof(account.address)) {
 		problem(problems, "%s:%u: \"%s\" %s", path, number, line,
@@ -240,7 +282,8 @@ static void parse_alias(struct accounts *a, char *line, unsigned number, bool un
 			struct problems *problems)
 {
 	const char *path = a->aliases_path, *why;
-	char *targets = line + strcspn(line, " \t");
+	char *targets = line + key_length(line, ENTRY_ALIAS), target[ADDRESS_MAX];
+	const char *cursor;
 	struct buffer list = {0};
 	struct alias alias = {.line = number};
 
@@ -250,7 +293,7 @@ static void parse_alias(struct accounts *a, char *line, unsigned number, bool un
 		return;
 	}
 	*targets++ = '\0';
-	lowercase(line);
+	text_lowercase(line);
 	if (find_control_character(line) >= 0 || find_control_character(targets) >= 0) {
 		problem(problems, "%s:%u: has a control character", path, number);
 		return;
@@ -261,14 +304,14 @@ static void parse_alias(struct accounts *a, char *line, unsigned number, bool un
 		return;
 	}
 	snprintf(alias.source, sizeof(alias.source), "%s", line);
-	for (char *t = strtok(targets, " \t,"); t; t = strtok(NULL, " \t,")) {
-		lowercase(t);
-		if (!valid_address(t, &why)) {
-			problem(problems, "%s:%u: target \"%s\" %s", path, number, t, why);
+	for (cursor = targets; text_next_word(&cursor, target, sizeof(target));) {
+		text_lowercase(target);
+		if (!valid_address(target, &why)) {
+			problem(problems, "%s:%u: target \"%s\" %s", path, number, target, why);
 			buffer_free(&list);
 			return;
 		}
-		buffer_printf(&list, "%s%s", list.len ? ", " : "", t);
+		buffer_printf(&list, "%s%s", list.len ? ", " : "", target);
 	}
 	alias.targets = list.data;
 	a->alias = xrealloc(a->alias, (a->alias_count + 1) * sizeof(*a->alias));

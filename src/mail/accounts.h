@@ -6,7 +6,10 @@
  *	struct accounts a = {0};
  *	accounts_load(&a, "/etc/mailinit/accounts", allow_plaintext, &problems);
  *	aliases_load(&a, "/etc/mailinit/aliases", &problems);
+ *	if (accounts_has_recipient(&a, "alice+news@example.com")) ...
  *	accounts_free(&a);
+ *
+ *	accounts_line_key("alice@example.com:{CRYPT}...", ENTRY_ACCOUNT, key, sizeof(key));
  *
  * DESCRIPTION
  *	accounts: one "user@domain:{SCHEME}hash[:quota=SIZE]" per line; blank
@@ -21,6 +24,14 @@
  *
  *	A missing file is an empty list. Addresses are kept in lower case.
  *
+ *	accounts_line_key gives the key of a line (the address before ':', the
+ *	source before the first blank), false for a blank line or a comment:
+ *	the same split the parsers make, for accounts_edit.h.
+ *
+ *	accounts_has_recipient: mail to ADDRESS is delivered somewhere here: an
+ *	account or alias (alice+tag@ is alice@), its domain's catch-all, or
+ *	postmaster@ and abuse@, which every domain has.
+ *
  * DIAGNOSTICS
  *	"FILE:LINE: what is wrong", one per problem, counted.
  */
@@ -30,9 +41,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "mail/validate.h"
+#include "base/problems.h"
 
 #define ADDRESS_MAX 320
+
+enum entry_kind { ENTRY_ACCOUNT, ENTRY_ALIAS };
 
 struct account {
 	char address[ADDRESS_MAX];
@@ -65,5 +78,7 @@ void accounts_free(struct accounts *a);
 bool accounts_parse_size(const char *text, unsigned long long *bytes);
 /* A "{SCHEME}hash" the accounts file accepts. */
 bool accounts_password_ok(const char *password, bool allow_plaintext);
+bool accounts_line_key(const char *line, enum entry_kind kind, char *key, size_t size);
+bool accounts_has_recipient(const struct accounts *a, const char *address);
 
 #endif

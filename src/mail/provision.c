@@ -36,7 +36,7 @@
 #include "mail/verify.h"
 #include "base/xalloc.h"
 
-#define VARS_MAX    48
+#define VARS_MAX 48
 /* Above this many accounts and aliases, hash: maps (built by postmap) beat texthash:,
    which every smtpd reads whole when it starts: bench/RESULTS.md. */
 #define TEXTHASH_ENTRIES_MAX 2000
@@ -112,32 +112,6 @@ static const char *lookup(const char *name, void *context)
 	return NULL;
 }
 
-/* ADDRESS (alice+tag@ as alice@) is an account or alias, or its domain has a catch-all. */
-static bool is_local_recipient(const struct context *c, const char *address)
-{
-	const char *at = strrchr(address, '@');
-	size_t local = (size_t)(at - address);
-	const char *plus = memchr(address, '+', local);
-	char base[ADDRESS_MAX];
-
-	snprintf(base, sizeof(base), "%.*s%s", (int)(plus ? (size_t)(plus - address) : local),
-		 address, at);
-	if (strncmp(base, "postmaster@", 11) == 0 || strncmp(base, "abuse@", 6) == 0)
-		return true; /* made for every domain */
-	for (size_t i = 0; i < c->accounts.account_count; i++) {
-		if (strcasecmp(c->accounts.account[i].address, base) == 0)
-			return true;
-	}
-	for (size_t i = 0; i < c->accounts.alias_count; i++) {
-		const char *source = c->accounts.alias[i].source;
-
-		if (strcasecmp(source, base) == 0 ||
-		    (source[0] == '@' && same_domain(source + 1, at + 1)))
-			return true;
-	}
-	return false;
-}
-
 /*
  * A target in one of our domains that is no account or alias: mail to the
  * alias is accepted, then bounced. A warning, not an error: "user del" of a
@@ -145,13 +119,14 @@ static bool is_local_recipient(const struct context *c, const char *address)
  */
 static void warn_of_dead_targets(const struct context *c, const struct alias *a)
 {
-	char targets[4096], *save = NULL;
+	const char *targets = a->targets;
+	char t[ADDRESS_MAX];
 
-	snprintf(targets, sizeof(targets), "%s", a->targets);
-	for (char *t = strtok_r(targets, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+	while (text_next_word(&targets, t, sizeof(t))) {
 		const char *at = strrchr(t, '@');
 
-		if (at && mail_domains_has(&c->domains, at + 1) && !is_local_recipient(c, t))
+		if (at && mail_domains_has(&c->domains, at + 1) &&
+		    !accounts_has_recipient(&c->accounts, t))
 			log_warn(
 			    "%s:%u: %s is no account or alias of this server: mail to %s for "
 			    "it bounces (add the account, or remove it: mailinit alias del %s %s)",
@@ -311,7 +286,8 @@ static int make_dkim_keys(struct context *c, struct problems *problems)
 				     settings_get(c->settings, S_DKIM_SELECTOR),
 				     c->dkim_selectors[i], sizeof(c->dkim_selectors[i]));
 		if (snprintf(key, sizeof(c->dkim_keys[i]), "%s/%s/%s.private", real_dir,
-			     c->domains.name[i], c->dkim_selectors[i]) >= (int)sizeof(c->dkim_keys[i])) {
+			     c->domains.name[i],
+			     c->dkim_selectors[i]) >= (int)sizeof(c->dkim_keys[i])) {
 			problem(problems, "%s: the path of its DKIM key is too long", real_dir);
 			continue;
 		}
