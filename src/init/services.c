@@ -250,6 +250,8 @@ static int config_copy(cfg_t *cfg, const char *where, struct supervisor_config *
 	    (config->syslog_socket = strdup(cfg_getstr(sup, "syslog_socket"))) == NULL)
 		return -1;
 	config->stop_grace = (unsigned)cfg_getint(sup, "stop_grace");
+	snprintf(config->stop_grace_origin, sizeof(config->stop_grace_origin), "stop_grace of %s",
+		 where);
 	config->restart.initial = (unsigned)cfg_getint(sup, "restart_delay");
 	config->restart.max = (unsigned)cfg_getint(sup, "restart_delay_max");
 	config->restart.limit = (unsigned)cfg_getint(sup, "restart_limit");

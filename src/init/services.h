@@ -68,16 +68,17 @@ struct service_spec {
 struct supervisor_config {
 	struct service_spec services[SERVICES_MAX];
 	size_t count;
-	int provision;       /* render and verify the mail configuration first */
-	char *syslog_socket; /* NULL, or where to serve a /dev/log */
-	unsigned stop_grace; /* seconds */
+	int provision;               /* render and verify the mail configuration first */
+	char *syslog_socket;         /* NULL, or where to serve a /dev/log */
+	unsigned stop_grace;         /* seconds */
+	char stop_grace_origin[200]; /* "stop_grace of FILE", or what replaced it (cli/run.c) */
 	struct restart_policy restart;
 	/*
 	 * Live reload: a change in a watched directory (after reconfigure_delay
 	 * ms of quiet) or SIGHUP starts the reconfigure step, a child process;
 	 * when it exits 0 every service reloads, otherwise nothing does and the
 	 * running configuration keeps serving. The step is reconfigure(context)
-	 * (set by main.c: provisioning) or else reconfigure_argv; with neither,
+	 * (set by cli/run.c: provisioning) or else reconfigure_argv; with neither,
 	 * SIGHUP reloads the services at once.
 	 */
 	char *watch[WATCH_MAX + 1]; /* NULL-terminated */

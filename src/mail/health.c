@@ -29,16 +29,15 @@
 #include "base/clock.h"
 #include "base/buffer.h"
 #include "mail/health.h"
+#include "mail/listeners.h"
 #include "base/json.h"
 
 #define EXPIRY_WARNING_DAYS 14
 
-enum protocol { SMTP, SMTP_STARTTLS, SMTP_TLS, IMAP, POP3, SIEVE, LMTP, AUTH, MILTER };
-
 struct probe {
 	const char *name;
 	const char *where; /* "127.0.0.1:25" or a unix socket path */
-	enum protocol protocol;
+	enum listener_protocol protocol;
 	bool tls;              /* TLS from the first byte */
 	const char *recipient; /* SMTP: RCPT TO this after EHLO; NULL: none */
 };
@@ -328,7 +327,7 @@ bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
 {
 	static const struct {
 		const char *name;
-		enum protocol protocol;
+		enum listener_protocol protocol;
 	} names[] = {{"smtp", SMTP},   {"lmtp", LMTP}, {"imap", IMAP},    {"pop3", POP3},
 		     {"sieve", SIEVE}, {"auth", AUTH}, {"milter", MILTER}};
 	struct conn c = {.fd = fd, .deadline = (long)clock_ms() + HEALTH_BUDGET_MS};
@@ -457,19 +456,6 @@ static int reload_outcome(const char *path, time_t *when)
 int health_run(const struct settings *s, bool json, const char *reload_status)
 {
 	char postmaster[320];
-	const struct probe all[] = {
-	    {"smtp", "127.0.0.1:25", SMTP, false, postmaster},
-	    {"submission", "127.0.0.1:587", SMTP_STARTTLS, false, NULL},
-	    {"submissions", "127.0.0.1:465", SMTP_TLS, true, NULL},
-	    {"imap", "127.0.0.1:143", IMAP, false, NULL},
-	    {"imaps", "127.0.0.1:993", IMAP, true, NULL},
-	    {"pop3", "127.0.0.1:110", POP3, false, NULL},
-	    {"pop3s", "127.0.0.1:995", POP3, true, NULL},
-	    {"managesieve", "127.0.0.1:4190", SIEVE, false, NULL},
-	    {"lmtp", "/var/spool/postfix/private/dovecot-lmtp", LMTP, false, NULL},
-	    {"auth", "/var/spool/postfix/private/auth", AUTH, false, NULL},
-	    {"dkim", "127.0.0.1:8891", MILTER, false, NULL},
-	};
 	long deadline = (long)clock_ms() + HEALTH_BUDGET_MS;
 	struct buffer out = {0};
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -484,18 +470,18 @@ int health_run(const struct settings *s, bool json, const char *reload_status)
 	if (json)
 		buffer_puts(&out, "[");
 	arm_deadline(true);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		const struct probe *p = &all[i];
+	for (size_t i = 0; i < LISTENER_COUNT; i++) {
+		const struct listener *l = &listeners[i];
+		/* Port 25 through the maps: RCPT TO:<postmaster@MAIL_DOMAIN>. */
+		const struct probe p = {l->name, l->where, l->protocol, l->tls,
+					l->protocol == SMTP ? postmaster : NULL};
 		struct result r = {0};
 
-		if (((p->protocol == IMAP) && !settings_bool(s, S_ENABLE_IMAP)) ||
-		    ((p->protocol == POP3) && !settings_bool(s, S_ENABLE_POP3)) ||
-		    (p->protocol == SIEVE && !settings_bool(s, S_ENABLE_MANAGESIEVE)) ||
-		    (p->protocol == MILTER && !settings_bool(s, S_ENABLE_DKIM)))
+		if (!listener_enabled(l, s))
 			continue;
-		run_probe(p, ctx, deadline, &peer, &r);
+		run_probe(&p, ctx, deadline, &peer, &r);
 		healthy &= r.ok;
-		report(&out, json, p->name, p->where, r.ok, r.ok ? "ok" : "FAIL", r.detail, r.ms);
+		report(&out, json, p.name, p.where, r.ok, r.ok ? "ok" : "FAIL", r.detail, r.ms);
 	}
 	arm_deadline(false);
 	int cert = certificate_check(peer, detail, sizeof(detail));

@@ -23,6 +23,7 @@
 #include "base/buffer.h"
 #include "mail/dkim.h"
 #include "mail/domains.h"
+#include "mail/listeners.h"
 #include "base/log.h"
 #include "mail/lookup_table.h"
 #include "mail/password.h"
@@ -101,6 +102,8 @@ static const char *lookup(const char *name, void *context)
 		if (strcmp(c->var_name[i], name) == 0)
 			return c->var_value[i];
 	}
+	if (listeners_template_value(name))
+		return listeners_template_value(name); /* LISTEN_NAME: ports and sockets */
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
 		if (strcmp(setting_defs[i].name, name) == 0) {
 			if (setting_defs[i].kind == KIND_BOOL)

@@ -107,7 +107,7 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			    "when the accounts file is empty, create this account with a "
 			    "generated password, printed once (make run uses demo@example.test)",
 			.example = "demo@example.com"},
-    [S_STOP_GRACE] = {"STOP_GRACE", KIND_NUMBER, "8", NUMBER(0, 3600),
+    [S_STOP_GRACE] = {"STOP_GRACE", KIND_NUMBER, "8", NUMBER(0, 3600), .unit = "number of seconds",
 		      .help = "seconds from SIGTERM to SIGKILL of what is left", .example = "25"},
     [S_LOG_LEVEL] = {"LOG_LEVEL", KIND_CHOICE, "info", .choices = "debug|info|warn|error",
 		     .help = "mailinit's own log detail", .example = "debug"},
@@ -486,7 +486,7 @@ static bool labels_are_valid(const char *text)
 }
 
 /* Check one value against its kind; report with where it came from. */
-static void check_value(const struct settings *s, enum setting_id id, struct problems *problems)
+void settings_check(const struct settings *s, enum setting_id id, struct problems *problems)
 {
 	const struct setting_def *def = &setting_defs[id];
 	const char *value = s->value[id], *why = NULL;
@@ -495,6 +495,8 @@ static void check_value(const struct settings *s, enum setting_id id, struct pro
 	bool flag;
 	long bad;
 
+	if (value == NULL)
+		return;
 	if ((bad = find_control_character(value)) >= 0) {
 		problem(problems,
 			"%s: contains a newline or control character at position %ld (from %s); "
@@ -532,8 +534,9 @@ static void check_value(const struct settings *s, enum setting_id id, struct pro
 	case KIND_NUMBER:
 		if (valid_uint(value, def->min, def->max, &number, &why))
 			return;
-		problem(problems, "%s: \"%s\" is not a whole number from %lu to %lu (from %s)",
-			def->name, value, def->min, def->max, s->origin[id]);
+		problem(problems, "%s: \"%s\" is not a %s from %lu to %lu (from %s)", def->name,
+			value, def->unit ? def->unit : "whole number", def->min, def->max,
+			s->origin[id]);
 		return;
 	case KIND_BOOL:
 		if (!valid_bool(value, &flag, &why))
@@ -694,7 +697,7 @@ void settings_resolve(struct settings *s, struct problems *problems)
 				  "MAIL_DOMAIN=example.com)");
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
 		if (s->value[i])
-			check_value(s, (enum setting_id)i, problems);
+			settings_check(s, (enum setting_id)i, problems);
 	}
 	check_rules(s, problems);
 	normalize_domains(s);

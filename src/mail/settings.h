@@ -93,6 +93,7 @@ struct setting_def {
 	const char *choices; /* KIND_CHOICE: "a|b|c" */
 	const char *help;
 	const char *example; /* a value as an operator would set it, for the docs */
+	const char *unit;    /* KIND_NUMBER: "number of seconds"; NULL: "whole number" */
 };
 
 extern const struct setting_def setting_defs[SETTING_COUNT];
@@ -122,6 +123,8 @@ void settings_read_file(struct settings *s, const char *path, struct problems *p
 void settings_read_environment(struct settings *s, char *const *env, struct problems *problems);
 /* Fill defaults, then check every value and every rule between values. */
 void settings_resolve(struct settings *s, struct problems *problems);
+/* Check the one value ID, as settings_resolve does (nothing when it is unset). */
+void settings_check(const struct settings *s, enum setting_id id, struct problems *problems);
 
 const char *settings_get(const struct settings *s, enum setting_id id);
 bool settings_bool(const struct settings *s, enum setting_id id);

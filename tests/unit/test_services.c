@@ -163,10 +163,10 @@ static void the_shipped_configuration_loads(void **state)
 
 	(void)state;
 	capture_begin();
-	int status = services_load("configs/mailinit.conf", &c);
+	int status = services_load("configs/services.conf", &c);
 	capture_end(msg, sizeof(msg));
 	if (status != 0)
-		fail_msg("configs/mailinit.conf: %s", msg);
+		fail_msg("configs/services.conf: %s", msg);
 	/* Postfix stops first: it is last in start order. */
 	assert_string_equal(c.services[c.count - 1].name, "postfix");
 	assert_non_null(c.services[c.count - 1].pidfile);

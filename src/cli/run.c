@@ -1,0 +1,285 @@
+/*
+ * NAME
+ *	run - mailinit run: provision, then supervise; the live reload
+ *
+ * SYNOPSIS
+ *	mailinit [run] [--config FILE]
+ *
+ * DESCRIPTION
+ *	Provisioning runs in a child (provision_in_child): OpenSSL, libconfuse
+ *	and the rendering buffers then never touch PID 1's memory, which stays
+ *	small for as long as the container runs (bench/RESULTS.md). Then the
+ *	supervisor (init/supervise.h) runs the services of the service file,
+ *	with reprovision() as its reconfigure step: the supervisor knows no
+ *	mail daemon, and reaches provisioning only through that callback.
+ *
+ *	STOP_GRACE: the service file's stop_grace is the default; the
+ *	STOP_GRACE setting (environment, or /etc/mailinit/mailinit.conf)
+ *	replaces it when given, and the start line says which is in force.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "base/signals.h"
+#include "cli/cli.h"
+#include "init/caps.h"
+#include "init/services.h"
+#include "init/supervise.h"
+
+/*
+ * Waits for the provisioning child. A SIGTERM or SIGINT meanwhile (blocked since
+ * command_run began: as PID 1 they would otherwise be ignored) ends it, so a stop
+ * during a long CERT_WAIT is prompt and nothing starts after it; SIGKILL if it has
+ * not gone a second later. *stop gets the signal, or 0. Returns the wait status.
+ */
+static int wait_provisioning(pid_t pid, int *stop)
+{
+	const struct timespec second = {1, 0};
+	sigset_t set;
+	int status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	*stop = 0;
+	for (;;) {
+		pid_t done = waitpid(pid, &status, WNOHANG);
+
+		if (done == pid)
+			return status;
+		if (done < 0 && errno != EINTR) {
+			log_error_sys("waitpid");
+			return -1;
+		}
+		int sig = *stop ? sigtimedwait(&set, NULL, &second) : sigwaitinfo(&set, NULL);
+		if ((sig == SIGTERM || sig == SIGINT) && *stop == 0) {
+			*stop = sig;
+			log_info("received SIG%s during provisioning: stopping before anything "
+				 "starts",
+				 signal_name(sig));
+			kill(pid, SIGTERM);
+		} else if (sig < 0 && errno == EAGAIN && *stop != 0) {
+			kill(pid, SIGKILL);
+		}
+	}
+}
+
+static int provision_in_child(const struct provision_options *options, int *stop)
+{
+	struct settings settings;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_error_sys("fork");
+		return EX_OSERR;
+	}
+	if (pid == 0) {
+		proc_reset_signals(); /* the child dies of SIGTERM, as any process does */
+		status = provision(options, environ, &settings);
+		settings_free(&settings);
+		fflush(stdout);
+		_exit(status);
+	}
+	status = wait_provisioning(pid, stop);
+	if (*stop)
+		return 0;
+	if (status < 0)
+		return EX_OSERR;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	log_error("provisioning was killed by signal %d", WTERMSIG(status));
+	return EX_SOFTWARE;
+}
+
+/* "ok TIME" or "refused TIME", replaced whole (health may read it meanwhile). */
+static void record_reload(const struct provision_options *options, int status)
+{
+	char path[PATH_MAX], text[64];
+	int len = snprintf(text, sizeof(text), "%s %lld\n", status == 0 ? "ok" : "refused",
+			   (long long)time(NULL));
+
+	cli_reload_status_path(options, path, sizeof(path));
+	if (file_write(path, text, (size_t)len, 0644, 0, 0) != 0)
+		log_warn("reload: cannot record the outcome in %s for mailinit health", path);
+}
+
+/*
+ * The supervisor's reconfigure step: provisioning again in a child, staged
+ * in a scratch directory and verified there before the live files change.
+ */
+static pid_t reprovision(void *context)
+{
+	struct provision_options options = *(const struct provision_options *)context;
+	char staging[] = "/tmp/mailinit-reload.XXXXXX";
+	struct settings settings;
+	int64_t began;
+	int status;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	/* PID 1 blocks and catches these for its signalfd; this child dies of SIGTERM. */
+	proc_reset_signals();
+	began = clock_ms();
+	if (mkdtemp(staging) == NULL) {
+		log_error_sys("reload: cannot make a staging directory in /tmp");
+		_exit(EX_OSERR);
+	}
+	options.staging = staging;
+	status = provision(&options, environ, &settings);
+	settings_free(&settings);
+	cli_remove_tree(staging);
+	record_reload(&options, status);
+	if (status == 0)
+		log_info("reload: configuration rendered and verified in %lld ms",
+			 (long long)(clock_ms() - began));
+	fflush(stdout);
+	_exit(status);
+}
+
+static void add_watch(struct supervisor_config *config, const char *dir)
+{
+	size_t n = 0;
+
+	while (config->watch[n]) {
+		if (strcmp(config->watch[n], dir) == 0)
+			return;
+		n++;
+	}
+	if (n == WATCH_MAX) {
+		log_warn("cannot watch %s too: %d directories are watched already", dir, WATCH_MAX);
+		return;
+	}
+	config->watch[n] = strdup(dir);
+}
+
+/* The configuration directory, and the directories the certificate files are in. */
+static void watch_inputs(struct supervisor_config *config, const struct provision_options *options,
+			 const struct settings *settings)
+{
+	const enum setting_id files[] = {S_TLS_CERT_FILE, S_TLS_KEY_FILE};
+	char dir[PATH_MAX];
+
+	add_watch(config, options->config_dir);
+	if (settings_get(settings, S_CERT_PATH))
+		add_watch(config, settings_get(settings, S_CERT_PATH));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (settings_get(settings, files[i]) == NULL)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", settings_get(settings, files[i]));
+		add_watch(config, dirname(dir));
+	}
+}
+
+/* STOP_GRACE, when the settings give it, replaces the service file's stop_grace. */
+static void take_stop_grace(struct supervisor_config *config, const struct settings *settings)
+{
+	if (strcmp(settings->origin[S_STOP_GRACE], "default") == 0)
+		return;
+	config->stop_grace = (unsigned)settings_number(settings, S_STOP_GRACE);
+	snprintf(config->stop_grace_origin, sizeof(config->stop_grace_origin), "STOP_GRACE from %s",
+		 settings->origin[S_STOP_GRACE]);
+}
+
+/* The supervisor-only path (provision = false) reads its three variables itself. */
+static bool supervisor_environment(struct supervisor_config *config)
+{
+	static const enum setting_id own[] = {S_STOP_GRACE, S_LOG_LEVEL, S_LOG_FORMAT};
+	struct settings s;
+	struct problems problems = {0};
+
+	settings_init(&s);
+	settings_read_environment(&s, environ, &problems);
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		settings_check(&s, own[i], &problems);
+	if (problems.count == 0 && s.value[S_STOP_GRACE])
+		take_stop_grace(config, &s);
+	settings_free(&s);
+	return problems.count == 0;
+}
+
+/*
+ * Provisioning in a child, then what the running server takes from the
+ * settings: the log format, STOP_GRACE, what to watch, the reload step.
+ * Returns 0, or the exit status (*stop: a stop signal came meanwhile).
+ */
+static int provision_and_configure(struct supervisor_config *config,
+				   struct provision_options *options, int *stop)
+{
+	struct settings settings;
+	enum log_level level;
+	int64_t began;
+	int status;
+
+	/* Provisioning sets owners: name a missing capability before it fails on one. */
+	if ((status = caps_check()) != 0)
+		return status;
+	began = clock_ms();
+	if ((status = provision_in_child(options, stop)) != 0 || *stop)
+		return status;
+	log_info("configuration rendered and verified in %lld ms", (long long)(clock_ms() - began));
+	cli_load_settings(options, &settings, false);
+	take_stop_grace(config, &settings);
+	if (log_level_parse(settings_get(&settings, S_LOG_LEVEL), &level))
+		log_set_level(level); /* the file may set them too */
+	log_set_json(strcmp(settings_get(&settings, S_LOG_FORMAT), "json") == 0);
+	watch_inputs(config, options, &settings);
+	config->reconfigure = reprovision;
+	config->reconfigure_context = options;
+	settings_free(&settings);
+	return caps_check_and_drop();
+}
+
+int command_run(int argc, char **argv)
+{
+	const char *path = cli_env_or("MAILINIT_CONF", MAILINIT_SHAREDIR "/services.conf");
+	static struct provision_options options; /* the reconfigure step's, for the run */
+	struct supervisor_config config;
+	sigset_t handled;
+	int status, stop = 0;
+
+	/* From the first moment: as PID 1, a signal with no handler is ignored. */
+	signals_handled(&handled);
+	sigprocmask(SIG_BLOCK, &handled, NULL);
+	options = cli_options();
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else {
+			log_error("run: unknown argument \"%s\"", argv[i]);
+			cli_usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	cli_log_format(true);
+	if (services_load(path, &config) != 0)
+		return EX_CONFIG;
+	if (config.provision)
+		status = provision_and_configure(&config, &options, &stop);
+	else
+		status = supervisor_environment(&config) ? 0 : EX_CONFIG;
+	if (status == 0 && !stop) {
+		log_info("mailinit %s: supervising %zu services from %s (stop grace %u s: %s)",
+			 MAILINIT_VERSION, config.count, path, config.stop_grace,
+			 config.stop_grace_origin);
+		status = supervise_run(&config);
+	}
+	services_free(&config);
+	return status;
+}

@@ -1,0 +1,99 @@
+/*
+ * NAME
+ *	listeners - every port and socket of the mail daemons, in one table
+ *
+ * DESCRIPTION
+ *	See listeners.h.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mail/listeners.h"
+
+const struct listener listeners[LISTENER_COUNT] = {
+    {"smtp", "postfix", "smtp", "127.0.0.1:25", SMTP, false, ALWAYS_ON},
+    {"submission", "postfix", "submission", "127.0.0.1:587", SMTP_STARTTLS, false, ALWAYS_ON},
+    {"submissions", "postfix", "submissions", "127.0.0.1:465", SMTP_TLS, true, ALWAYS_ON},
+    {"imap", "dovecot", "imap", "127.0.0.1:143", IMAP, false, S_ENABLE_IMAP},
+    {"imaps", "dovecot", "imap", "127.0.0.1:993", IMAP, true, S_ENABLE_IMAP},
+    {"pop3", "dovecot", "pop3", "127.0.0.1:110", POP3, false, S_ENABLE_POP3},
+    {"pop3s", "dovecot", "pop3", "127.0.0.1:995", POP3, true, S_ENABLE_POP3},
+    {"managesieve", "dovecot", "sieve", "127.0.0.1:4190", SIEVE, false, S_ENABLE_MANAGESIEVE},
+    /* Postfix delivers through this one and authenticates through the next. */
+    {"lmtp", "dovecot", NULL, "/var/spool/postfix/private/dovecot-lmtp", LMTP, false, ALWAYS_ON},
+    {"auth", "dovecot", NULL, "/var/spool/postfix/private/auth", AUTH, false, ALWAYS_ON},
+    {"dkim", "opendkim", NULL, "127.0.0.1:8891", MILTER, false, S_ENABLE_DKIM},
+};
+
+bool listener_enabled(const struct listener *l, const struct settings *settings)
+{
+	return l->enabled == ALWAYS_ON || settings_bool(settings, l->enabled);
+}
+
+const char *listeners_template_value(const char *name)
+{
+	char upper[32];
+
+	if (strncmp(name, "LISTEN_", 7) != 0)
+		return NULL;
+	for (size_t i = 0; i < LISTENER_COUNT; i++) {
+		size_t n = 0;
+
+		for (; listeners[i].name[n] && n < sizeof(upper) - 1; n++)
+			upper[n] = (char)toupper((unsigned char)listeners[i].name[n]);
+		upper[n] = '\0';
+		if (strcmp(name + 7, upper) != 0)
+			continue;
+		/* The port of HOST:PORT, the whole of a path. */
+		return listeners[i].where[0] == '/' ? listeners[i].where
+						    : strrchr(listeners[i].where, ':') + 1;
+	}
+	return NULL;
+}
+
+/* "imap 143/993, pop3 110/995" for DAEMON: its named listeners that are on. */
+static void daemon_parts(const struct settings *settings, const char *daemon, struct buffer *out)
+{
+	const char *last = NULL;
+
+	for (size_t i = 0; i < LISTENER_COUNT; i++) {
+		const struct listener *l = &listeners[i];
+
+		if (strcmp(l->daemon, daemon) != 0 || l->summary == NULL ||
+		    !listener_enabled(l, settings))
+			continue;
+		if (last && strcmp(last, l->summary) == 0)
+			buffer_printf(out, "/%s", strrchr(l->where, ':') + 1);
+		else
+			buffer_printf(out, "%s%s %s", last ? ", " : "", l->summary,
+				      strrchr(l->where, ':') + 1);
+		last = l->summary;
+	}
+}
+
+static bool daemon_runs(const struct settings *settings, const char *daemon)
+{
+	for (size_t i = 0; i < LISTENER_COUNT; i++) {
+		if (strcmp(listeners[i].daemon, daemon) == 0 &&
+		    listener_enabled(&listeners[i], settings))
+			return true;
+	}
+	return false;
+}
+
+void listeners_summary(const struct settings *settings, struct buffer *out)
+{
+	struct buffer parts = {0};
+
+	daemon_parts(settings, "dovecot", &parts);
+	/* With no protocol for clients, Dovecot still delivers (LMTP). */
+	buffer_printf(out, "dovecot (%s), ", parts.len ? parts.data : "lmtp");
+	if (daemon_runs(settings, "opendkim"))
+		buffer_puts(out, "opendkim, ");
+	buffer_free(&parts);
+	parts = (struct buffer){0};
+	daemon_parts(settings, "postfix", &parts);
+	buffer_printf(out, "postfix (%s)", parts.data ? parts.data : "");
+	buffer_free(&parts);
+}
