@@ -2,7 +2,7 @@
 # The cost of a password hash: libcrypt's time per yescrypt hash at each cost,
 # and Dovecot's time to verify one login at the chosen cost (doveadm pw -t,
 # less doveadm's own start measured with a {PLAIN} check). The figures behind
-# PASSWORD_COST in src/password.h; a login should cost under ~50 ms.
+# PASSWORD_COST in src/mail/password.h; a login should cost under ~50 ms.
 set -eu
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -3,8 +3,9 @@
  *	proc - start processes cleanly and find out about them
  *
  * DESCRIPTION
- *	See proc.h. Nothing here allocates: the supervisor calls it from its
- *	loop.
+ *	See proc.h. proc_spawn and the pidfile functions allocate nothing: the
+ *	supervisor calls them from its loop. proc_run (provisioning's postmap,
+ *	verify's postconf) collects the output in a buffer.
  */
 #include <errno.h>
 #include <fcntl.h>

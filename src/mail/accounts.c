@@ -176,6 +176,30 @@ bool accounts_has_recipient(const struct accounts *a, const char *address)
 	return false;
 }
 
+/* After the hash: "quota=SIZE" (the only field there is), blank- or colon-separated. */
+static bool parse_extra_fields(char *extra, struct account *account, const char *path,
+			       const char *address, struct problems *problems)
+{
+	while (extra && *extra) {
+		char *field = extra;
+
+		extra += strcspn(extra, " \t:");
+		if (*extra)
+			*extra++ = '\0';
+		if (*field == '\0')
+			continue;
+		if (strncmp(field, "quota=", 6) != 0 ||
+		    !accounts_parse_size(field + 6, &account->quota)) {
+			problem(problems,
+				"%s:%u: %s: unknown extra field \"%s\" (known: quota=SIZE, e.g. "
+				"quota=2G)",
+				path, account->line, address, field);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void parse_account(struct accounts *a, char *line, unsigned number, bool allow_plaintext,
 			  struct problems *problems)
 {
@@ -218,23 +242,8 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 			    path, number, line);
 		return;
 	}
-	while (extra && *extra) {
-		char *field = extra;
-
-		extra += strcspn(extra, " \t:");
-		if (*extra)
-			*extra++ = '\0';
-		if (*field == '\0')
-			continue;
-		if (strncmp(field, "quota=", 6) != 0 ||
-		    !accounts_parse_size(field + 6, &account.quota)) {
-			problem(problems,
-				"%s:%u: %s: unknown extra field \"%s\" (known: quota=SIZE, e.g. "
-				"quota=2G)",
-				path, number, line, field);
-			return;
-		}
-	}
+	if (!parse_extra_fields(extra, &account, path, line, problems))
+		return;
 	for (size_t i = 0; i < a->account_count; i++) {
 		if (strcmp(a->account[i].address, line) == 0) {
 			problem(problems, "%s:%u: %s is already defined on line %u", path, number,

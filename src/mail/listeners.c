@@ -40,7 +40,7 @@ const char *listeners_template_value(const char *name)
 	for (size_t i = 0; i < LISTENER_COUNT; i++) {
 		size_t n = 0;
 
-		for (; listeners[i].name[n] && n < sizeof(upper) - 1; n++)
+		for (; n < sizeof(upper) - 1 && listeners[i].name[n]; n++)
 			upper[n] = (char)toupper((unsigned char)listeners[i].name[n]);
 		upper[n] = '\0';
 		if (strcmp(name + 7, upper) != 0)

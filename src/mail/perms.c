@@ -258,10 +258,51 @@ static void move_home_files(int vhosts_fd, const char *vhosts, int home_fd, cons
 		close(to);
 }
 
+/* The Maildir is there whole (tmp, cur, new): the common case, nothing to make. */
+static bool maildir_complete(int vhosts_fd, const struct account *acc)
+{
+	static const char *const parts[] = {"tmp", "cur", "new"};
+	char probe[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		snprintf(probe, sizeof(probe), "%s/%s/%s", acc->domain, acc->local, parts[i]);
+		if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* One account: its home (moved out of an older store), then its Maildir. 0 or -1. */
+static int account_prepare(int vhosts_fd, const char *vhosts, int home_fd, const char *home,
+			   const struct account *acc, uid_t uid, gid_t gid)
+{
+	char probe[PATH_MAX];
+
+	if (has_home_files(vhosts_fd, acc))
+		move_home_files(vhosts_fd, vhosts, home_fd, home, acc, uid, gid);
+	/* Homes: Sieve scripts and Dovecot's own files, apart from the mail. */
+	snprintf(probe, sizeof(probe), "%s/%s", acc->domain, acc->local);
+	if (faccessat(home_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+		int fd = account_dir_open(home_fd, home, acc, uid, gid, SAFE_DIR_CREATE);
+
+		if (fd >= 0)
+			close(fd);
+		else if (!safe_dir_refused(errno))
+			return -1;
+	}
+	if (maildir_complete(vhosts_fd, acc))
+		return 0;
+	int prepared = mailbox_prepare(vhosts_fd, vhosts, acc, uid, gid);
+	if (prepared == 1)
+		log_warn("%s: its mailbox was not prepared (see above); the other mailboxes were",
+			 acc->address);
+	return prepared < 0 ? -1 : 0;
+}
+
 int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size_t count, uid_t uid,
 		      gid_t gid)
 {
-	char vhosts[PATH_MAX], home[PATH_MAX], probe[PATH_MAX];
+	char vhosts[PATH_MAX], home[PATH_MAX];
 	int root_fd, vhosts_fd, home_fd, status = 0;
 	long changed;
 
@@ -284,41 +325,8 @@ int mail_dirs_prepare(const char *mail_dir, const struct account *accounts, size
 			close(home_fd);
 		return -1;
 	}
-	for (size_t i = 0; i < count && status == 0; i++) {
-		if (has_home_files(vhosts_fd, &accounts[i]))
-			move_home_files(vhosts_fd, vhosts, home_fd, home, &accounts[i], uid, gid);
-		/* Homes: Sieve scripts and Dovecot's own files, apart from the mail. */
-		snprintf(probe, sizeof(probe), "%s/%s", accounts[i].domain, accounts[i].local);
-		if (faccessat(home_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
-			int fd = account_dir_open(home_fd, home, &accounts[i], uid, gid,
-						  SAFE_DIR_CREATE);
-
-			if (fd >= 0)
-				close(fd);
-			else if (!safe_dir_refused(errno))
-				status = -1;
-		}
-		/* The common case, every mailbox there: one lookup each, nothing made. */
-		snprintf(probe, sizeof(probe), "%s/%s/tmp", accounts[i].domain, accounts[i].local);
-		if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-			snprintf(probe, sizeof(probe), "%s/%s/cur", accounts[i].domain,
-				 accounts[i].local);
-			if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-				snprintf(probe, sizeof(probe), "%s/%s/new", accounts[i].domain,
-					 accounts[i].local);
-				if (faccessat(vhosts_fd, probe, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-					continue;
-			}
-		}
-		int prepared = mailbox_prepare(vhosts_fd, vhosts, &accounts[i], uid, gid);
-		if (prepared == 1)
-			log_warn(
-			    "%s: its mailbox was not prepared (see above); the other mailboxes "
-			    "were",
-			    accounts[i].address);
-		else if (prepared < 0)
-			status = -1;
-	}
+	for (size_t i = 0; i < count && status == 0; i++)
+		status = account_prepare(vhosts_fd, vhosts, home_fd, home, &accounts[i], uid, gid);
 	close(vhosts_fd);
 	close(home_fd);
 	if (status != 0)

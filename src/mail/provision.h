@@ -4,10 +4,12 @@
  *
  * SYNOPSIS
  *	struct provision_options o = {.config_dir = "/etc/mailinit", .root = ""};
- *	int status = provision(&o, environ);   0, or the exit status to end with
+ *	struct settings settings;
+ *	int status = provision(&o, environ, &settings);   0, or the exit status to end with
+ *	settings_free(&settings);                          the settings as read, either way
  *
  * DESCRIPTION
- *	Steps 1 to 8 of DESIGN.md: read the settings (built-in defaults, then
+ *	What a start does before anything runs: read the settings (built-in defaults, then
  *	CONFIG_DIR/mailinit.conf, then the environment) and check them all;
  *	read CONFIG_DIR/accounts and aliases; find the certificate (waiting
  *	for it with inotify, or making a self-signed one); make missing DKIM
@@ -15,7 +17,8 @@
  *	(ROOT "" is the running system; `mailinit check` uses a scratch
  *	directory); verify them with postconf, doveconf and opendkim; and,
  *	unless checking, create missing Maildirs and fix the owners under
- *	/var/mail.
+ *	/var/mail. The steps are provision_*.c (provision_steps.h);
+ *	docs/architecture.md follows a setting through them.
  *
  *	A reload sets STAGING, an empty scratch directory: everything is
  *	rendered and verified there first, and only then rendered again, from

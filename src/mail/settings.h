@@ -117,6 +117,8 @@ struct settings {
 };
 
 void settings_init(struct settings *s);
+/* Set ID to a copy of VALUE, remembering ORIGIN ("environment", "FILE:LINE", "default"). */
+void settings_set(struct settings *s, enum setting_id id, const char *value, const char *origin);
 void settings_free(struct settings *s);
 /* A missing file is not a problem: every setting has the environment. */
 void settings_read_file(struct settings *s, const char *path, struct problems *problems);

@@ -1,0 +1,275 @@
+/*
+ * NAME
+ *	service - one supervised service: spawn, stop, kill, exits, restarts, reload
+ *
+ * DESCRIPTION
+ *	See supervisor_state.h. service_apply() carries out what lifecycle_next()
+ *	decides; the rest turns what happens to a service's processes into events.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "base/signals.h"
+#include "init/supervisor_state.h"
+
+/* The process signals go to: the pidfile's PID if it is ours, else the spawned one. */
+pid_t service_target(const struct supervisor *sv, const struct service *svc)
+{
+	pid_t pid;
+
+	if (svc->spec->pidfile == NULL)
+		return svc->pid;
+	pid = proc_read_pidfile(svc->spec->pidfile);
+	if (pid > 0 && pid != sv->self && proc_is_descendant(pid, sv->self))
+		return pid;
+	if (pid > 0)
+		log_debug("%s: pidfile %s names pid %d, which is not ours; using pid %d",
+			  svc->spec->name, svc->spec->pidfile, (int)pid, (int)svc->pid);
+	return svc->pid;
+}
+
+/* The backoff step: restart after the policy's delay, or give up when it failed too often. */
+static void restart_or_give_up(struct supervisor *sv, struct service *svc)
+{
+	const struct restart_policy *policy = &sv->config->restart;
+	unsigned delay;
+
+	if (restart_record_failure(&svc->history, policy, clock_ms(), &delay)) {
+		log_error("%s: failed %u times in %u s", svc->spec->name, policy->limit,
+			  policy->window);
+		svc->fail_status = EX_UNAVAILABLE;
+		service_apply(sv, svc, SVC_EV_EXITED_TOO_OFTEN);
+		return;
+	}
+	svc->restart_at = clock_ms() + (int64_t)delay * 1000;
+	log_info("%s: restarting in %u s", svc->spec->name, delay);
+	service_apply(sv, svc, SVC_EV_EXITED);
+}
+
+/*
+ * A pidfile left by an earlier life of the service (a container restart keeps
+ * /run; a daemon killed with SIGKILL cannot clean up) names a PID that may now
+ * belong to something else, and daemons such as Dovecot then refuse to start
+ * ("already running"). Before a start, a pidfile is ours only if it names a
+ * live descendant of mailinit; otherwise it goes.
+ */
+static void remove_stale_pidfile(const struct supervisor *sv, const struct service *svc)
+{
+	const char *path = svc->spec->pidfile;
+	pid_t pid;
+
+	if (path == NULL || (pid = proc_read_pidfile(path)) == 0 ||
+	    (pid != sv->self && proc_is_descendant(pid, sv->self)))
+		return;
+	if (unlink(path) == 0)
+		log_info("%s: removed stale pidfile %s (pid %d is not one of ours)",
+			 svc->spec->name, path, (int)pid);
+}
+
+static void service_spawn(struct supervisor *sv, struct service *svc)
+{
+	const struct service_spec *spec = svc->spec;
+	pid_t pid;
+	int status;
+
+	remove_stale_pidfile(sv, svc);
+	pid = proc_spawn(spec->argv);
+
+	if (pid > 0) {
+		svc->pid = pid;
+		log_info("%s: started with pid %d", spec->name, (int)pid);
+		return;
+	}
+	status = proc_exec_failure_status(-pid);
+	log_error("%s: cannot run %s: %s (check \"command\" of service %s in the configuration)",
+		  spec->name, spec->argv[0], strerror(-pid), spec->name);
+	if (status != 0) {
+		svc->fail_status = status;
+		service_apply(sv, svc, SVC_EV_EXEC_FAILED);
+		return;
+	}
+	/* A temporary failure counts as a crash: back off, or give up. */
+	svc->fail_status = EX_UNAVAILABLE;
+	restart_or_give_up(sv, svc);
+}
+
+void service_check_gone(struct supervisor *sv, struct service *svc)
+{
+	if (svc->state == SVC_STOPPING && svc->pid == 0 && svc->target_fd < 0) {
+		log_info("%s: stopped", svc->spec->name);
+		service_apply(sv, svc, SVC_EV_GONE);
+	}
+}
+
+static void service_send_stop(struct supervisor *sv, struct service *svc)
+{
+	pid_t target = service_target(sv, svc);
+
+	if (target != svc->pid) {
+		/* Not our child: a pidfd tells us when it is gone, without polling. */
+		int fd = pidfd_open(target, 0);
+
+		if (fd >= 0) {
+			svc->target = target;
+			svc->target_fd = fd;
+		}
+	}
+	log_info("%s: stopping (SIG%s to pid %d%s)", svc->spec->name,
+		 signal_name(svc->spec->stop_signal), (int)target,
+		 svc->spec->stop_signal == SIGKILL ? ", its configured stop signal" : "");
+	/*
+	 * The start script goes first ("postfix start-fg" waits for master): with
+	 * no handler it dies at once, so it cannot print "Terminated" into the log
+	 * when master ends by the signal. Only the stop signal goes there.
+	 */
+	if (target != svc->pid && svc->pid > 0)
+		kill(svc->pid, svc->spec->stop_signal);
+	if (kill(target, svc->spec->stop_signal) != 0 && errno != ESRCH)
+		log_error_sys("%s: cannot send SIG%s to pid %d", svc->spec->name,
+			      signal_name(svc->spec->stop_signal), (int)target);
+	service_check_gone(sv, svc);
+}
+
+static void service_kill(struct supervisor *sv, struct service *svc)
+{
+	if (svc->target == 0 && svc->pid > 0)
+		svc->target = service_target(sv, svc);
+	log_warn("%s: still running at the grace limit: sending SIGKILL", svc->spec->name);
+	/* The whole process group: the daemon's own children go too. */
+	if (svc->pid > 0 && kill(-svc->pid, SIGKILL) != 0)
+		kill(svc->pid, SIGKILL);
+	if (svc->target > 0 && kill(-svc->target, SIGKILL) != 0)
+		kill(svc->target, SIGKILL);
+}
+
+void service_apply(struct supervisor *sv, struct service *svc, enum svc_event event)
+{
+	struct transition t = lifecycle_next(svc->state, event);
+
+	if (t.next != svc->state)
+		log_debug("%s: %s -> %s", svc->spec->name, lifecycle_state_name(svc->state),
+			  lifecycle_state_name(t.next));
+	svc->state = t.next;
+	switch (t.action) {
+	case SVC_ACT_NONE:
+	case SVC_ACT_SCHEDULE_RESTART: /* restart_at was set with the event */ break;
+	case SVC_ACT_SPAWN: service_spawn(sv, svc); break;
+	case SVC_ACT_GIVE_UP:
+		log_error("%s: giving up on it: stopping everything", svc->spec->name);
+		supervisor_begin_shutdown(sv, 0, svc->fail_status);
+		break;
+	case SVC_ACT_SEND_STOP: service_send_stop(sv, svc); break;
+	case SVC_ACT_KILL: service_kill(sv, svc); break;
+	}
+}
+
+/*
+ * The spawned process is gone, but its daemon may not be: "postfix start-fg"
+ * waits for master as its child, and when the script alone dies (killed, out
+ * of memory), master runs on, reparented to us. A restart would then fail
+ * ("already running") until the restart limit stopped everything. So a
+ * pidfile naming a child of ours makes that child the service.
+ */
+static pid_t surviving_daemon(const struct supervisor *sv, const struct service *svc)
+{
+	siginfo_t info = {0};
+	pid_t pid;
+
+	if (svc->spec->pidfile == NULL || (pid = proc_read_pidfile(svc->spec->pidfile)) <= 0 ||
+	    pid == sv->self)
+		return 0;
+	/* Ours only if waitid knows it; if it has just exited too, it is reaped next. */
+	if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return 0;
+	return pid;
+}
+
+void service_exited(struct supervisor *sv, struct service *svc, int status)
+{
+	pid_t daemon;
+	char how[96];
+
+	svc->pid = 0;
+	proc_describe_status(status, how, sizeof(how));
+	if (svc->state == SVC_STOPPING) {
+		/*
+		 * Ended by the stop signal, or a shell's 128+N after it, is what was
+		 * asked: "stopped" says it once done. Anything else is worth a line.
+		 */
+		int sig = svc->spec->stop_signal;
+
+		if (!(WIFSIGNALED(status) && WTERMSIG(status) == sig) &&
+		    !(WIFEXITED(status) &&
+		      (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 128 + sig)))
+			log_info("%s: %s", svc->spec->name, how);
+		service_check_gone(sv, svc);
+		return;
+	}
+	if (sv->shutting_down) {
+		log_info("%s: %s", svc->spec->name, how);
+		service_apply(sv, svc, SVC_EV_GONE);
+		return;
+	}
+	if ((daemon = surviving_daemon(sv, svc)) > 0) {
+		log_warn("%s: %s, but its daemon (pid %d, in %s) runs on: supervising that",
+			 svc->spec->name, how, (int)daemon, svc->spec->pidfile);
+		svc->pid = daemon;
+		return;
+	}
+	log_warn("%s: %s unexpectedly", svc->spec->name, how);
+	restart_or_give_up(sv, svc);
+}
+
+void service_helper_exited(struct helper *helper, int status)
+{
+	char how[96];
+
+	proc_describe_status(status, how, sizeof(how));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_info("%s: reload command %s", helper->service->spec->name, how);
+	else
+		log_error("%s: reload command %s", helper->service->spec->name, how);
+	helper->pid = 0;
+}
+
+void service_reload(struct supervisor *sv, struct service *svc)
+{
+	const struct service_spec *spec = svc->spec;
+	pid_t target, pid;
+
+	if (spec->reload_argv[0] == NULL) {
+		target = service_target(sv, svc);
+		log_info("%s: reloading (SIG%s to pid %d)", spec->name,
+			 signal_name(spec->reload_signal), (int)target);
+		if (kill(target, spec->reload_signal) != 0)
+			log_error_sys("%s: cannot send SIG%s to pid %d", spec->name,
+				      signal_name(spec->reload_signal), (int)target);
+		return;
+	}
+	for (size_t i = 0; i < HELPERS_MAX; i++) {
+		if (sv->helpers[i].pid != 0)
+			continue;
+		pid = proc_spawn(spec->reload_argv);
+		if (pid < 0) {
+			log_error("%s: cannot run reload command %s: %s", spec->name,
+				  spec->reload_argv[0], strerror(-pid));
+			return;
+		}
+		log_info("%s: reloading (%s, pid %d)", spec->name, spec->reload_argv[0], (int)pid);
+		sv->helpers[i] = (struct helper){.pid = pid, .service = svc};
+		return;
+	}
+	log_error("%s: not reloaded: %d reload commands are still running", spec->name,
+		  HELPERS_MAX);
+}

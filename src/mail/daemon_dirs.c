@@ -1,0 +1,64 @@
+/*
+ * NAME
+ *	daemon_dirs - the directories the daemons expect before they start
+ *
+ * DESCRIPTION
+ *	See daemon_dirs.h.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "mail/daemon_dirs.h"
+
+/*
+ * "postfix start-fg" runs "postfix check" first (~300 ms) unless the queue
+ * holds a quick-start file. Once the queue exists the check adds nothing: the
+ * configuration was just verified and mailinit owns the rest. A queue that
+ * lacks any of its directories still gets the full check, which creates them.
+ */
+void daemon_dirs_skip_postfix_check(void)
+{
+	/* Every directory "postfix check" would create (post-install create-missing). */
+	static const char *const queue[] = {"active",  "bounce", "corrupt",  "defer",    "deferred",
+					    "flush",   "hold",   "incoming", "maildrop", "pid",
+					    "private", "public", "saved",    "trace"};
+	char path[PATH_MAX];
+	int fd;
+
+	for (size_t i = 0; i < sizeof(queue) / sizeof(queue[0]); i++) {
+		snprintf(path, sizeof(path), "/var/spool/postfix/%s", queue[i]);
+		if (access(path, F_OK) != 0)
+			return;
+	}
+	snprintf(path, sizeof(path), "/var/spool/postfix/quick-start");
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
+}
+
+/*
+ * Dovecot puts its LMTP and auth sockets in Postfix's private/ directory and
+ * starts alongside Postfix; on an empty queue volume Postfix creates that
+ * directory only during its own start-up check. Make it first, as Postfix does.
+ * The same for the daemons' state directories under the render root (in the
+ * image: /run/mailinit, a fresh tmpfs), which their packages made in /var/lib.
+ */
+int daemon_dirs_make(const char *root)
+{
+	struct passwd *pw = getpwnam("postfix");
+	char path[PATH_MAX];
+
+	if (pw == NULL)
+		return 0; /* no Postfix here: a test machine */
+	snprintf(path, sizeof(path), "/var/spool/postfix/private");
+	if (access(path, F_OK) != 0 && file_mkdirs(path, 0700, pw->pw_uid, 0) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/var/lib/postfix", root);
+	if (access(path, F_OK) != 0 && file_mkdirs(path, 0755, pw->pw_uid, pw->pw_gid) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/var/lib/dovecot", root);
+	return file_mkdirs(path, 0755, 0, 0);
+}

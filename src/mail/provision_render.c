@@ -1,0 +1,237 @@
+/*
+ * NAME
+ *	provision_render - the templates rendered, and the result verified
+ *
+ * DESCRIPTION
+ *	See provision_steps.h. The variables the templates use are the
+ *	settings (by name), LISTEN_* (listeners.h) and those set_var sets here.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <stdarg.h>
+
+#include "base/buffer.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "base/template.h"
+#include "base/text.h"
+#include "base/xalloc.h"
+#include "mail/listeners.h"
+#include "mail/networks.h"
+#include "mail/postfix_main_cf.h"
+#include "mail/provision_steps.h"
+#include "mail/verify.h"
+
+/* Mozilla's server-side TLS profiles (v5.7), for OpenSSL cipher names. */
+static const char intermediate_ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+
+__attribute__((format(printf, 3, 4))) static void set_var(struct context *c, const char *name,
+							  const char *fmt, ...)
+{
+	va_list ap, copy;
+
+	va_start(ap, fmt);
+	va_copy(copy, ap);
+	int len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	char *text = xrealloc(NULL, (size_t)len + 1);
+	vsnprintf(text, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < c->var_count; i++) {
+		if (strcmp(c->var_name[i], name) == 0) {
+			free(c->var_value[i]);
+			c->var_value[i] = text;
+			return;
+		}
+	}
+	if (c->var_count == VARS_MAX) {
+		log_error("%s: more than %d template variables (a mailinit bug)", name, VARS_MAX);
+		free(text);
+		c->vars_overflow = true;
+		return;
+	}
+	c->var_name[c->var_count] = name;
+	c->var_value[c->var_count++] = text;
+}
+
+static const char *lookup(const char *name, void *context)
+{
+	struct context *c = context;
+
+	for (size_t i = 0; i < c->var_count; i++) {
+		if (strcmp(c->var_name[i], name) == 0)
+			return c->var_value[i];
+	}
+	if (listeners_template_value(name))
+		return listeners_template_value(name); /* LISTEN_NAME: ports and sockets */
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		if (strcmp(setting_defs[i].name, name) == 0) {
+			if (setting_defs[i].kind == KIND_BOOL)
+				return settings_bool(c->settings, (enum setting_id)i) ? "yes"
+										      : "no";
+			return c->settings->value[i] ? c->settings->value[i] : "";
+		}
+	}
+	return NULL;
+}
+
+static int render_template_with(struct context *c, const char *name, const char *target,
+				const char *extra, void (*edit)(struct context *, struct buffer *),
+				mode_t mode, gid_t gid)
+{
+	char template_path[PATH_MAX], out_path[PATH_MAX];
+	struct buffer out = {0};
+	char *text;
+	int status = -1;
+
+	snprintf(template_path, sizeof(template_path), "%s/%s", c->options->templates_dir, name);
+	snprintf(out_path, sizeof(out_path), "%s%s", c->root, target);
+	if ((text = file_read(template_path, NULL)) == NULL) {
+		log_error_sys("cannot read template %s", template_path);
+		return -1;
+	}
+	if (template_render(text, name, lookup, c, &out) == 0) {
+		if (edit)
+			edit(c, &out);
+		if (extra)
+			buffer_puts(&out, extra);
+		status = file_write(out_path, out.data, out.len, mode, 0, gid);
+	}
+	free(text);
+	buffer_free(&out);
+	return status;
+}
+
+static int render_template(struct context *c, const char *name, const char *target,
+			   const char *extra, mode_t mode, gid_t gid)
+{
+	return render_template_with(c, name, target, extra, NULL, mode, gid);
+}
+
+int provision_write_file(struct context *c, const char *target, const struct buffer *b, mode_t mode,
+			 gid_t gid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", c->root, target);
+	return file_write(path, b->data ? b->data : "", b->len, mode, 0, gid);
+}
+
+/* POSTFIX_* settings, then postfix-main.cf: each replaces the template's entry. */
+static void postfix_overrides(struct context *c, struct buffer *main_cf)
+{
+	char path[PATH_MAX];
+	char *file;
+
+	for (size_t i = 0; i < c->settings->postfix_count; i++)
+		postfix_main_cf_set(main_cf, c->settings->postfix[i].param,
+				    c->settings->postfix[i].value);
+	snprintf(path, sizeof(path), "%s/postfix-main.cf", c->options->config_dir);
+	if ((file = file_read(path, NULL)) != NULL) {
+		postfix_main_cf_merge(main_cf, file);
+		free(file);
+	}
+}
+
+static void set_template_vars(struct context *c)
+{
+	struct buffer domains = {0};
+	const char *networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
+	char network[256], override[PATH_MAX];
+	bool modern = strcmp(settings_get(c->settings, S_TLS_LEVEL), "modern") == 0;
+
+	for (size_t i = 0; i < c->domains.count; i++)
+		buffer_printf(&domains, "%s%s", i ? ", " : "", c->domains.name[i]);
+	set_var(c, "MAIL_DOMAINS_ALL", "%s", domains.data);
+	buffer_free(&domains);
+	domains = (struct buffer){0};
+	while (text_next_word(&networks, network, sizeof(network))) {
+		buffer_puts(&domains, domains.len ? " " : "");
+		network_write(network, true, &domains);
+	}
+	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
+	buffer_free(&domains);
+	set_var(c, "ROOT", "%s", c->root);
+	set_var(c, "MAP_TYPE", "%s", provision_maps_hashed(c) ? "hash" : "texthash");
+	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
+		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
+		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
+		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
+	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
+	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
+	set_var(c, "DOVECOT_TLS_MIN", "%s", modern ? "TLSv1.3" : "TLSv1.2");
+	/* TLS 1.3 suites are not configured by cipher list; modern allows no 1.2 ones. */
+	set_var(c, "TLS_CIPHERS", "%s", intermediate_ciphers);
+	set_var(c, "RELAYHOST_AUTH", "%s",
+		settings_get(c->settings, S_RELAYHOST_USERNAME) ? "yes" : "no");
+	/* Credentials for the smarthost never travel in clear text. */
+	set_var(c, "SMTP_TLS_LEVEL", "%s",
+		settings_get(c->settings, S_RELAYHOST_USERNAME) ? "encrypt" : "may");
+	snprintf(override, sizeof(override), "%s/dovecot.conf", c->options->config_dir);
+	set_var(c, "DOVECOT_OVERRIDE", "%s", access(override, R_OK) == 0 ? override : "");
+}
+
+int provision_render(struct context *c)
+{
+	struct buffer master_extra = {0};
+	char path[PATH_MAX], dir[PATH_MAX];
+	char *file;
+	int status = -1;
+	static const char *const dirs[] = {"/etc/postfix", "/etc/dovecot/sieve", "/etc/opendkim",
+					   "/etc/ssl/mailinit"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s%s", c->root, dirs[i]);
+		if (file_mkdirs(dir, 0755, (uid_t)-1, (gid_t)-1) != 0)
+			return -1;
+	}
+	set_template_vars(c);
+	if (c->vars_overflow)
+		return -1;
+	snprintf(path, sizeof(path), "%s/postfix-master.cf", c->options->config_dir);
+	if ((file = file_read(path, NULL)) != NULL) {
+		buffer_printf(&master_extra, "\n# %s\n%s\n", path, file);
+		free(file);
+	}
+	if (provision_write_file(c, TLS_PAIR, &c->tls_pair, 0600, 0) == 0 &&
+	    render_template_with(c, "postfix/main.cf", "/etc/postfix/main.cf", NULL,
+				 postfix_overrides, 0644, 0) == 0 &&
+	    render_template(c, "postfix/master.cf", "/etc/postfix/master.cf", master_extra.data,
+			    0644, 0) == 0 &&
+	    render_template(c, "dovecot/dovecot.conf", "/etc/dovecot/dovecot.conf", NULL, 0644,
+			    0) == 0 &&
+	    render_template(c, "dovecot/before.sieve", "/etc/dovecot/sieve/before.sieve", NULL,
+			    0644, 0) == 0 &&
+	    render_template(c, "opendkim/opendkim.conf", "/etc/opendkim.conf", NULL, 0644, 0) ==
+		0 &&
+	    provision_maps(c) == 0 && provision_dkim_tables(c) == 0)
+		status = 0;
+	buffer_free(&master_extra);
+	return status;
+}
+
+void provision_verify(struct context *c, struct problems *problems)
+{
+	char path[PATH_MAX], dovecot_conf[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/etc/postfix", c->root);
+	verify_postfix(path, problems);
+	snprintf(dovecot_conf, sizeof(dovecot_conf), "%s/etc/dovecot/dovecot.conf", c->root);
+	verify_dovecot(dovecot_conf, problems);
+	if (settings_bool(c->settings, S_ENABLE_DKIM)) {
+		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->root);
+		verify_opendkim(path, problems);
+	}
+	if (settings_bool(c->settings, S_ENABLE_SIEVE)) {
+		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve/before.sieve", c->root);
+		verify_sieve(path, dovecot_conf, problems);
+	}
+}
