@@ -26,16 +26,32 @@ def message(sender, recipient, body=None, subject=None):
                            f"Message-ID: <{token}@example.net>\r\n\r\n{body}")
 
 
+def imap_connect_and_login(port, user, password, tls="ssl", retries=20):
+    """A logged-in IMAP client. A connection a Dovecot reload cuts before or during the login
+    (EOF, "BYE Shutting down": every reload restarts the login processes) is tried again, as
+    a real client does; a refused login is not (it raises imaplib.IMAP4.error)."""
+    for attempt in range(retries):
+        try:
+            if tls == "ssl":
+                client = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=tls_context())
+            else:
+                client = imaplib.IMAP4("127.0.0.1", port)
+                client.starttls(ssl_context=tls_context())
+            client.login(user, password)
+            return client
+        except (imaplib.IMAP4.error, ConnectionError, ssl.SSLEOFError) as error:
+            cut = not isinstance(error, imaplib.IMAP4.error) or \
+                isinstance(error, imaplib.IMAP4.abort) or "Shutting down" in str(error)
+            if not cut or attempt == retries - 1:
+                raise
+            time.sleep(0.1)
+
+
 def imap_bodies(port, user, password, tls="starttls", wait=10):
     """Subject -> body of every message in INBOX, once at least one is there."""
     deadline = time.monotonic() + wait
     while True:
-        if tls == "ssl":
-            client = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=tls_context())
-        else:
-            client = imaplib.IMAP4("127.0.0.1", port)
-            client.starttls(ssl_context=tls_context())
-        client.login(user, password)
+        client = imap_connect_and_login(port, user, password, tls)
         client.select("INBOX")
         _, ids = client.search(None, "ALL")
         found = {}
