@@ -3,16 +3,17 @@
  *	file - read a file whole; write one whole or not at all
  *
  * SYNOPSIS
- *	file_write("/etc/postfix/main.cf", data, len, 0644, 0, 0);
- *	file_mkdirs("/var/mail/vhosts/example.com", 0750, uid, gid);
+ *	file_write("/etc/app/app.conf", data, len, 0644, 0, 0);
+ *	file_mkdirs("/var/lib/app/cache", 0750, uid, gid);
+ *	char *text = file_read("/etc/app/app.conf", &len);     free(text) after
  *
  * DESCRIPTION
  *	file_write writes to a temporary file in the same directory, sets
  *	mode and owner (uid/gid -1: leave them), fsyncs, sets the mtime two
  *	seconds into the past, renames it over the target and fsyncs the
  *	directory. A reader sees the old file or the new one, never half of
- *	one. The past mtime matters: every Postfix program sleeps while its
- *	main.cf looks newer than "now" (see ENVIRONMENT.md), ~1 s per command.
+ *	one. The past mtime matters: some readers wait while their file looks
+ *	newer than "now" (every Postfix program, ~1 s per command, for main.cf).
  *	A file whose content, mode and owner are already right is left alone.
  *
  *	file_mkdirs creates missing directories along the path; the ones

@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	struct supervisor_config config;
- *	if (services_load("/usr/share/mailinit/mailinit.conf", &config) != 0)
+ *	if (services_load("/usr/share/mailinit/services.conf", &config) != 0)
  *		exit(EX_CONFIG);               (errors already logged, FILE:LINE)
  *	...
  *	services_free(&config);
@@ -14,12 +14,12 @@
  *	signal target (Postfix's master calls setsid(), so the spawned
  *	"postfix start-fg" is the wrong one to signal), its reload action (a
  *	signal, or a command), its stop signal and its start order. Nothing in
- *	src/ names Postfix, Dovecot or OpenDKIM; configs/mailinit.conf does.
+ *	src/init/ names Postfix, Dovecot or OpenDKIM; configs/services.conf does.
  *
  *	    supervisor {
  *	        provision = true          render and verify the mail config first
  *	        syslog_socket = "/dev/log"   serve it, write what arrives to stdout
- *	        stop_grace = 8            seconds before SIGKILL at shutdown
+ *	        stop_grace = 8            seconds before SIGKILL (the STOP_GRACE setting wins)
  *	        restart_delay = 1         first restart delay, doubled each time
  *	        restart_delay_max = 30
  *	        restart_limit = 5         failures inside restart_window: give up
