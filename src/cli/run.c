@@ -37,7 +37,7 @@
 #include "base/signals.h"
 #include "cli/cli.h"
 #include "init/caps.h"
-#include "init/services.h"
+#include "init/service_file.h"
 #include "init/supervise.h"
 
 /*

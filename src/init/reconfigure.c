@@ -3,7 +3,7 @@
  *	reconfigure - the live reload: the reconfigure step, then every service reloads
  *
  * DESCRIPTION
- *	See supervisor_state.h and services.h (struct supervisor_config). One
+ *	See supervisor_state.h and service_file.h (struct supervisor_config). One
  *	step runs at a time; a change during it runs it again after.
  */
 #include <errno.h>

@@ -18,7 +18,7 @@
  *	SIGTERM and SIGINT stop the services in reverse order, one after the
  *	other, each as soon as the previous one is gone; at stop_grace seconds
  *	what is left gets SIGKILL. SIGHUP runs each service's reload action;
- *	with a reconfigure step (services.h), SIGHUP or a change in a watched
+ *	with a reconfigure step (service_file.h), SIGHUP or a change in a watched
  *	directory first runs that step in a child, and the services reload
  *	only when it exits 0.
  *	Other signals are relayed to each service's signal target: the PID in
@@ -41,7 +41,7 @@
 #ifndef MAILINIT_SUPERVISE_H
 #define MAILINIT_SUPERVISE_H
 
-#include "init/services.h"
+#include "init/service_file.h"
 
 int supervise_run(const struct supervisor_config *config);
 

@@ -21,7 +21,7 @@
 
 #include "init/backoff.h"
 #include "init/lifecycle.h"
-#include "init/services.h"
+#include "init/service_file.h"
 
 #define HELPERS_MAX  8    /* reload commands running at once */
 #define KILL_WAIT_MS 2000 /* after SIGKILL, how long to wait for the reaping */

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "capture.h"
-#include "init/services.h"
+#include "init/service_file.h"
 #include "unit.h"
 
 static int parse(const char *text, struct supervisor_config *config, char *messages, size_t size)

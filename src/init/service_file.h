@@ -1,6 +1,6 @@
 /*
  * NAME
- *	services - what mailinit supervises, read from a libconfuse file
+ *	service_file - what mailinit supervises: services.conf, read with libconfuse
  *
  * SYNOPSIS
  *	struct supervisor_config config;
@@ -42,8 +42,8 @@
  *	Each problem is logged as "FILE:LINE: what is wrong"; the functions
  *	return -1 when there was any.
  */
-#ifndef MAILINIT_SERVICES_H
-#define MAILINIT_SERVICES_H
+#ifndef MAILINIT_SERVICE_FILE_H
+#define MAILINIT_SERVICE_FILE_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -1,9 +1,9 @@
 /*
  * NAME
- *	services - what mailinit supervises, read from a libconfuse file
+ *	service_file - what mailinit supervises: services.conf, read with libconfuse
  *
  * DESCRIPTION
- *	See services.h. Values are checked while libconfuse parses, so each
+ *	See service_file.h. Values are checked while libconfuse parses, so each
  *	error carries the file and line of the offending option.
  */
 #include <ctype.h>
@@ -16,7 +16,7 @@
 #include <confuse.h>
 
 #include "base/log.h"
-#include "init/services.h"
+#include "init/service_file.h"
 #include "base/signals.h"
 
 __attribute__((format(printf, 2, 0))) static void config_error(cfg_t *cfg, const char *fmt,
