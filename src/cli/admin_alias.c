@@ -5,9 +5,11 @@
  * DESCRIPTION
  *	See admin.h. The aliases file is edited as its lines (accounts_edit.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/buffer.h"
 #include "base/log.h"
@@ -30,12 +32,14 @@ static bool local_target_exists(const struct admin *a, const char *target)
 
 	if (!mail_domains_has(admin_domains(a), strrchr(target, '@') + 1))
 		return true; /* another server's */
-	/* Unreadable or malformed: the check after the write says so. */
-	if (accounts_load(&known, a->accounts_path, true, &quiet) != 0 ||
-	    aliases_load(&known, a->aliases_path, &quiet) != 0)
-		found = true;
-	else
-		found = accounts_has_recipient(&known, target);
+	/* What loads counts; a malformed line elsewhere does not turn the check off.
+	   An unreadable file does: the check after the write says so. */
+	if ((access(a->accounts_path, R_OK) != 0 && errno != ENOENT) ||
+	    (access(a->aliases_path, R_OK) != 0 && errno != ENOENT))
+		return true;
+	accounts_load(&known, a->accounts_path, true, &quiet);
+	aliases_load(&known, a->aliases_path, &quiet);
+	found = accounts_has_recipient(&known, target);
 	accounts_free(&known);
 	return found;
 }

@@ -104,8 +104,11 @@ static void import_alias(struct import *im, const char *line, size_t number)
 	const char *why;
 	long at;
 
-	if (!text_next_word(&line, source, sizeof(source)) || source[0] == '#')
+	/* The source ends at a blank, as in our aliases file; commas separate targets only. */
+	if (!accounts_line_key(line, ENTRY_ALIAS, source, sizeof(source)))
 		return;
+	line += strspn(line, " \t");
+	line += strcspn(line, " \t");
 	text_lowercase(source);
 	if (source[0] == '@' ? !valid_domain(source + 1, &why) : !valid_address(source, &why)) {
 		problem(&im->problems, "%s/postfix-virtual.cf:%zu: \"%s\" %s", im->dir, number,

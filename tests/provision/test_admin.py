@@ -268,3 +268,16 @@ def test_a_new_password_hash_is_yescrypt_that_dovecot_verifies(admin):
     bad = subprocess.run(["doveadm", "pw", "-t", hashed, "-p", "not-it"], capture_output=True,
                          text=True, timeout=30)
     assert bad.returncode != 0, bad
+
+
+def test_a_malformed_line_elsewhere_does_not_turn_the_target_check_off(admin):
+    # The check used to read the files' lines; a refactor that parsed them took any problem
+    # in them for "the target exists" (found by review).
+    admin("user", "add", "anna@example.test", "--password-stdin", stdin="x\n")
+    with open(admin.dir / "accounts", "a") as accounts:
+        accounts.write("broken@example.test:{SHA512-CRYPT}$6$x$y:colour=blue\n")
+    result = admin("alias", "add", "sales@example.test", "ghost@example.test")
+    assert result.returncode == 67, result
+    assert "ghost@example.test is in a mail domain of this server but is no account" \
+        in result.stderr
+    assert not (admin.dir / "aliases").exists()
