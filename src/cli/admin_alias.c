@@ -20,35 +20,21 @@
 #include "mail/validate.h"
 
 /*
- * Whether a target in a mail domain of this server leads somewhere (an
- * account, an alias, the domain's catch-all, postmaster@ or abuse@). Else
- * mail to the alias would be accepted, then bounced.
+ * Every target an address, and each in a mail domain of this server leading
+ * somewhere (an account, an alias, the domain's catch-all, postmaster@ or
+ * abuse@): else mail to the alias would be accepted, then bounced. What loads
+ * of the files counts, so a malformed line elsewhere does not turn the check
+ * off; an unreadable file does (the check after the write says so).
+ * 0 or the exit status.
  */
-static bool local_target_exists(const struct admin *a, const char *target)
-{
-	struct accounts known = {0};
-	struct problems quiet = {.quiet = true};
-	bool found;
-
-	if (!mail_domains_has(admin_domains(a), strrchr(target, '@') + 1))
-		return true; /* another server's */
-	/* What loads counts; a malformed line elsewhere does not turn the check off.
-	   An unreadable file does: the check after the write says so. */
-	if ((access(a->accounts_path, R_OK) != 0 && errno != ENOENT) ||
-	    (access(a->aliases_path, R_OK) != 0 && errno != ENOENT))
-		return true;
-	accounts_load(&known, a->accounts_path, true, &quiet);
-	aliases_load(&known, a->aliases_path, &quiet);
-	found = accounts_has_recipient(&known, target);
-	accounts_free(&known);
-	return found;
-}
-
-/* Every target an address, each leading somewhere; 0 or the exit status. */
 static int check_targets(const struct admin *a, const char *source, int argc, char **argv)
 {
+	const struct mail_domains *domains = admin_domains(a);
+	struct accounts known = {0};
+	struct problems quiet = {.quiet = true};
 	char target[ADDRESS_MAX];
 	const char *why;
+	int status = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (!valid_address(argv[i], &why)) {
@@ -56,18 +42,25 @@ static int check_targets(const struct admin *a, const char *source, int argc, ch
 			return EX_DATAERR;
 		}
 	}
-	for (int i = 0; i < argc; i++) {
+	if ((access(a->accounts_path, R_OK) != 0 && errno != ENOENT) ||
+	    (access(a->aliases_path, R_OK) != 0 && errno != ENOENT))
+		return 0;
+	accounts_load(&known, a->accounts_path, true, &quiet);
+	aliases_load(&known, a->aliases_path, &quiet);
+	for (int i = 0; i < argc && status == 0; i++) {
 		snprintf(target, sizeof(target), "%s", argv[i]);
 		text_lowercase(target);
-		if (!local_target_exists(a, target)) {
+		if (mail_domains_has(domains, strrchr(target, '@') + 1) &&
+		    !accounts_has_recipient(&known, target)) {
 			log_error("alias add: %s is in a mail domain of this server but is no "
 				  "account or alias: mail to %s would bounce (add the account "
 				  "first: mailinit user add %s)",
 				  target, source, target);
-			return EX_NOUSER;
+			status = EX_NOUSER;
 		}
 	}
-	return 0;
+	accounts_free(&known);
+	return status;
 }
 
 int alias_add(struct admin *a, int argc, char **argv)

@@ -36,7 +36,8 @@ struct provision_options cli_options(void)
 }
 
 /*
- * settings_resolve checks them later. LOG_FORMAT=json is for the server's
+ * From the environment before anything logs; settings_resolve checks them
+ * later, and the file may set them too. LOG_FORMAT=json is for the server's
  * log (run); a command typed by an operator through "podman exec" answers in
  * plain lines.
  */

@@ -204,8 +204,8 @@ static void parse_account(struct accounts *a, char *line, unsigned number, bool 
 			  struct problems *problems)
 {
 	const char *path = a->accounts_path, *why = "is too long";
-	char *password =
-	    line[key_length(line, ENTRY_ACCOUNT)] ? line + key_length(line, ENTRY_ACCOUNT) : NULL;
+	size_t key = key_length(line, ENTRY_ACCOUNT);
+	char *password = line[key] ? line + key : NULL;
 	char *extra, scheme[32] = "";
 	struct account account = {.line = number};
 

@@ -70,8 +70,10 @@ static const char *lookup(const char *name, void *context)
 		if (strcmp(c->var_name[i], name) == 0)
 			return c->var_value[i];
 	}
-	if (listeners_template_value(name))
-		return listeners_template_value(name); /* LISTEN_NAME: ports and sockets */
+	const char *listen = listeners_template_value(name); /* LISTEN_NAME: ports, sockets */
+
+	if (listen)
+		return listen;
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
 		if (strcmp(setting_defs[i].name, name) == 0) {
 			if (setting_defs[i].kind == KIND_BOOL)
