@@ -200,6 +200,7 @@ bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/reload.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/load.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) MAILBOXES=1 COUNT=5000 CLIENTS=0 bench/load.sh
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/rspamd.sh
 	@echo "image size: $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE)) bytes"
 
 $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)

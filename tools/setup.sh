@@ -16,14 +16,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 conf=$(dirname "$here")/.ci/containers.conf
 
 # The build libraries, the real checkers of rendered configuration (postconf,
-# doveconf, opendkim -n), the linters, the fuzzer and the test clients.
+# doveconf, opendkim -n), the linters, the fuzzer and the test clients (dig asks the
+# tests' own DNS server, which runs in a container: tests/container/dns_server.py).
 test_packages="make gcc libc6-dev pkg-config libconfuse-dev libssl-dev libcap-dev libcmocka-dev
 python3 python3-pytest python3-yaml util-linux procps openssl iproute2
 valgrind cppcheck shellcheck clang-format clang-tidy clang-14 libclang-rt-14-dev
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
 dovecot-managesieved opendkim
 podman runc debootstrap python3-dkim podman-compose testssl.sh
-msmtp isync fetchmail sieve-connect swaks"
+msmtp isync fetchmail sieve-connect swaks bind9-dnsutils"
 
 die() {
 	echo "mailinit setup: $*" >&2

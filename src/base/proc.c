@@ -139,6 +139,11 @@ pid_t proc_spawn(char *const argv[])
 	return spawn_with_output(argv, -1, true);
 }
 
+pid_t proc_spawn_output(char *const argv[], int output_fd)
+{
+	return spawn_with_output(argv, output_fd, true);
+}
+
 int proc_run(char *const argv[], struct buffer *output)
 {
 	int pipefd[2], status;

@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *	pid_t pid = proc_spawn(argv);            (< 0: -errno, nothing started)
+ *	pid = proc_spawn_output(argv, fd);       its stdout and stderr into fd
  *	int status = proc_run(argv, &output);    run to the end, output captured
  *	int code = proc_exec_failure_status(-pid);  127 not found, 126 not runnable, 0 other
  *	pid_t target = proc_read_pidfile(path);  0 when absent or malformed
@@ -33,6 +34,8 @@
 struct buffer;
 
 pid_t proc_spawn(char *const argv[]);
+/* As proc_spawn, with OUTPUT_FD as stdout and stderr instead of the inherited ones. */
+pid_t proc_spawn_output(char *const argv[], int output_fd);
 /* Run argv to the end, its stdout and stderr into *output; wait status, or -errno. */
 int proc_run(char *const argv[], struct buffer *output);
 int proc_exec_failure_status(int errnum);

@@ -13,6 +13,11 @@
  *	with reprovision() as its reconfigure step: the supervisor knows no
  *	mail daemon, and reaches provisioning only through that callback.
  *
+ *	Switched services: a service with enabled_by = "ENABLE_X" runs only
+ *	when that yes/no setting is on (rspamd and Redis, by ENABLE_RSPAMD). The
+ *	set is fixed for the run: a live reload that turns a switch over is
+ *	refused, saying a restart applies it, and the running server keeps on.
+ *
  *	STOP_GRACE: the service file's stop_grace is the default; the
  *	STOP_GRACE setting (environment, or /etc/mailinit/mailinit.conf)
  *	replaces it when given, and the start line says which is in force.
@@ -119,6 +124,84 @@ static void record_reload(const struct provision_options *options, int status)
 		log_warn("reload: cannot record the outcome in %s for mailinit health", path);
 }
 
+/* The switches the run started with (enabled_by of the service file): on or off. */
+static struct {
+	char name[SERVICES_MAX][SERVICE_NAME_MAX];
+	bool on[SERVICES_MAX];
+	size_t count;
+} switches;
+
+/* SETTINGS' value of the yes/no setting NAME, its default when unset; -1: no such setting. */
+static int switch_value(const struct settings *settings, const char *name)
+{
+	int id = settings_id(name);
+	const char *value, *why;
+	bool on = false;
+
+	if (id < 0 || setting_defs[id].kind != KIND_BOOL)
+		return -1;
+	value = settings_get(settings, (enum setting_id)id);
+	if (value == NULL)
+		value = setting_defs[id].fallback;
+	return value && valid_bool(value, &on, &why) && on;
+}
+
+/* Leave out the services whose switch is off, and remember the switches. -1: a bad switch. */
+static int take_switches(struct supervisor_config *config, const char *path,
+			 const struct settings *settings)
+{
+	for (size_t i = 0; i < config->count;) {
+		const char *name = config->services[i].enabled_by;
+		int on = name[0] ? switch_value(settings, name) : 1;
+
+		if (on < 0) {
+			log_error("%s: service %s: enabled_by = \"%s\" names no yes/no setting "
+				  "(mailinit help settings lists them)",
+				  path, config->services[i].name, name);
+			return -1;
+		}
+		if (name[0] && switches.count < SERVICES_MAX) {
+			snprintf(switches.name[switches.count], SERVICE_NAME_MAX, "%s", name);
+			switches.on[switches.count++] = on;
+		}
+		if (on) {
+			i++;
+			continue;
+		}
+		log_info("%s is off: %s does not run", name, config->services[i].name);
+		services_remove(config, i);
+	}
+	return 0;
+}
+
+/*
+ * A reload cannot start or stop a service: a switch turned over since the start
+ * is refused (0: none was). The settings' own problems are provisioning's to say.
+ */
+static int switches_unchanged(const struct provision_options *options)
+{
+	struct settings now;
+	int status = 0;
+
+	if (cli_load_settings(options, &now, true) == 0) {
+		for (size_t i = 0; i < switches.count; i++) {
+			int on = switch_value(&now, switches.name[i]);
+
+			if (on < 0 || on == switches.on[i])
+				continue;
+			log_error("reload: %s is now %s (%s) but was %s at the start: it starts or "
+				  "stops services, so it takes a restart of the container; nothing "
+				  "was changed",
+				  switches.name[i], on ? "yes" : "no",
+				  now.origin[settings_id(switches.name[i])],
+				  switches.on[i] ? "yes" : "no");
+			status = EX_CONFIG;
+		}
+	}
+	settings_free(&now);
+	return status;
+}
+
 /*
  * The supervisor's reconfigure step: provisioning again in a child, staged
  * in a scratch directory and verified there before the live files change.
@@ -137,6 +220,11 @@ static pid_t reprovision(void *context)
 	/* PID 1 blocks and catches these for its signalfd; this child dies of SIGTERM. */
 	proc_reset_signals();
 	began = clock_ms();
+	if ((status = switches_unchanged(&options)) != 0) {
+		record_reload(&options, status);
+		fflush(stdout);
+		_exit(status);
+	}
 	if (mkdtemp(staging) == NULL) {
 		log_error_sys("reload: cannot make a staging directory in /tmp");
 		_exit(EX_OSERR);
@@ -198,7 +286,7 @@ static void take_stop_grace(struct supervisor_config *config, const struct setti
 }
 
 /* The supervisor-only path (provision = false) reads its three variables itself. */
-static bool supervisor_environment(struct supervisor_config *config)
+static bool supervisor_environment(struct supervisor_config *config, const char *path)
 {
 	static const enum setting_id own[] = {S_STOP_GRACE, S_LOG_LEVEL, S_LOG_FORMAT};
 	struct settings s;
@@ -210,8 +298,9 @@ static bool supervisor_environment(struct supervisor_config *config)
 		settings_check(&s, own[i], &problems);
 	if (problems.count == 0 && s.value[S_STOP_GRACE])
 		take_stop_grace(config, &s);
+	bool ok = problems.count == 0 && take_switches(config, path, &s) == 0;
 	settings_free(&s);
-	return problems.count == 0;
+	return ok;
 }
 
 /*
@@ -219,7 +308,7 @@ static bool supervisor_environment(struct supervisor_config *config)
  * settings: the log format, STOP_GRACE, what to watch, the reload step.
  * Returns 0, or the exit status (*stop: a stop signal came meanwhile).
  */
-static int provision_and_configure(struct supervisor_config *config,
+static int provision_and_configure(struct supervisor_config *config, const char *path,
 				   struct provision_options *options, int *stop)
 {
 	struct settings settings;
@@ -235,6 +324,10 @@ static int provision_and_configure(struct supervisor_config *config,
 		return status;
 	log_info("configuration rendered and verified in %lld ms", (long long)(clock_ms() - began));
 	cli_load_settings(options, &settings, false);
+	if (take_switches(config, path, &settings) != 0) {
+		settings_free(&settings);
+		return EX_CONFIG;
+	}
 	take_stop_grace(config, &settings);
 	if (log_level_parse(settings_get(&settings, S_LOG_LEVEL), &level))
 		log_set_level(level); /* the file may set them too */
@@ -271,9 +364,9 @@ int command_run(int argc, char **argv)
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
 	if (config.provision)
-		status = provision_and_configure(&config, &options, &stop);
+		status = provision_and_configure(&config, path, &options, &stop);
 	else
-		status = supervisor_environment(&config) ? 0 : EX_CONFIG;
+		status = supervisor_environment(&config, path) ? 0 : EX_CONFIG;
 	if (status == 0 && !stop) {
 		log_info("mailinit %s: supervising %zu services from %s (stop grace %u s: %s)",
 			 MAILINIT_VERSION, config.count, path, config.stop_grace,

@@ -6,13 +6,16 @@
  *	See supervisor_state.h. service_apply() carries out what lifecycle_next()
  *	decides; the rest turns what happens to a service's processes into events.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -84,10 +87,12 @@ static void service_spawn(struct supervisor *sv, struct service *svc)
 	int status;
 
 	remove_stale_pidfile(sv, svc);
-	pid = proc_spawn(spec->argv);
+	pid = svc->output.write_fd >= 0 ? proc_spawn_output(spec->argv, svc->output.write_fd)
+					: proc_spawn(spec->argv);
 
 	if (pid > 0) {
 		svc->pid = pid;
+		svc->config_changed = service_config_changed(svc); /* what it starts with */
 		log_info("%s: started with pid %d", spec->name, (int)pid);
 		return;
 	}
@@ -243,11 +248,70 @@ void service_helper_exited(struct helper *helper, int status)
 	helper->pid = 0;
 }
 
+/* The newest change time (mtime or ctime, ns) of DIR, its entries and theirs, DEPTH levels down. */
+static int64_t newest_change(int dir_fd, int depth)
+{
+	DIR *d = fdopendir(dir_fd);
+	struct dirent *entry;
+	struct stat st;
+	int64_t newest = 0;
+
+	if (d == NULL) {
+		close(dir_fd);
+		return 0;
+	}
+	if (fstat(dirfd(d), &st) == 0)
+		newest = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	while ((entry = readdir(d)) != NULL) {
+		int64_t t;
+
+		if (entry->d_name[0] == '.' &&
+		    (entry->d_name[1] == '\0' || strcmp(entry->d_name, "..") == 0))
+			continue;
+		if (fstatat(dirfd(d), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		t = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+		if (S_ISDIR(st.st_mode) && depth > 0) {
+			int fd = openat(dirfd(d), entry->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (fd >= 0)
+				t = newest_change(fd, depth - 1);
+		}
+		if (t > newest)
+			newest = t;
+	}
+	closedir(d);
+	return newest;
+}
+
+int64_t service_config_changed(const struct service *svc)
+{
+	int fd;
+
+	if (svc->spec->reload_when_changed == NULL)
+		return 0;
+	fd = open(svc->spec->reload_when_changed, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? 0 : newest_change(fd, 2);
+}
+
 void service_reload(struct supervisor *sv, struct service *svc)
 {
 	const struct service_spec *spec = svc->spec;
 	pid_t target, pid;
 
+	if (!spec->reloads)
+		return;
+	if (spec->reload_when_changed) {
+		int64_t changed = service_config_changed(svc);
+
+		if (changed != 0 && changed == svc->config_changed) {
+			log_info("%s: nothing in %s changed: not reloaded", spec->name,
+				 spec->reload_when_changed);
+			return;
+		}
+		svc->config_changed = changed;
+	}
 	if (spec->reload_argv[0] == NULL) {
 		target = service_target(sv, svc);
 		log_info("%s: reloading (SIG%s to pid %d)", spec->name,

@@ -126,6 +126,13 @@ static int validate_service(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "service \"%s\": command is required", name);
 		return -1;
 	}
+	if (cfg_getstr(sec, "enabled_by") &&
+	    (cfg_getstr(sec, "enabled_by")[0] == '\0' ||
+	     strlen(cfg_getstr(sec, "enabled_by")) >= SERVICE_NAME_MAX)) {
+		cfg_error(cfg, "service \"%s\": enabled_by: a switch name of 1 to %d characters",
+			  name, SERVICE_NAME_MAX - 1);
+		return -1;
+	}
 	if (cfg_size(sec, "reload_command") > 0 && cfg_getstr(sec, "reload_signal") != NULL) {
 		cfg_error(cfg, "service \"%s\": give reload_signal or reload_command, not both",
 			  name);
@@ -141,6 +148,9 @@ static cfg_opt_t service_opts[] = {
     CFG_STR("stop_signal", "TERM", CFGF_NONE),
     CFG_STR("reload_signal", NULL, CFGF_NODEFAULT),
     CFG_STR_LIST("reload_command", NULL, CFGF_NODEFAULT),
+    CFG_STR("enabled_by", NULL, CFGF_NODEFAULT),
+    CFG_BOOL("reloads", cfg_true, CFGF_NONE),
+    CFG_STR("reload_when_changed", NULL, CFGF_NODEFAULT),
     CFG_END(),
 };
 
@@ -204,12 +214,18 @@ static int copy_service(cfg_t *sec, struct service_spec *spec)
 {
 	const char *pidfile = cfg_getstr(sec, "pidfile");
 	const char *reload = cfg_getstr(sec, "reload_signal");
+	const char *enabled_by = cfg_getstr(sec, "enabled_by");
 
 	snprintf(spec->name, sizeof(spec->name), "%s", cfg_title(sec));
+	snprintf(spec->enabled_by, sizeof(spec->enabled_by), "%s", enabled_by ? enabled_by : "");
 	spec->order = cfg_getint(sec, "order");
 	spec->stop_signal = signal_from_name(cfg_getstr(sec, "stop_signal"));
 	spec->reload_signal = reload ? signal_from_name(reload) : SIGHUP;
+	spec->reloads = cfg_getbool(sec, "reloads") == cfg_true;
 	if (pidfile && (spec->pidfile = strdup(pidfile)) == NULL)
+		return -1;
+	if (cfg_getstr(sec, "reload_when_changed") &&
+	    (spec->reload_when_changed = strdup(cfg_getstr(sec, "reload_when_changed"))) == NULL)
 		return -1;
 	if (copy_argv(sec, "command", spec->argv) != 0 ||
 	    copy_argv(sec, "reload_command", spec->reload_argv) != 0)
@@ -317,17 +333,28 @@ int services_parse_buf(const char *text, struct supervisor_config *config)
 	return config_finish(cfg, cfg_parse_buf(cfg, text), "<config>", config);
 }
 
+static void spec_free(struct service_spec *spec)
+{
+	for (char **arg = spec->argv; *arg; arg++)
+		free(*arg);
+	for (char **arg = spec->reload_argv; *arg; arg++)
+		free(*arg);
+	free(spec->pidfile);
+	free(spec->reload_when_changed);
+}
+
+void services_remove(struct supervisor_config *config, size_t index)
+{
+	spec_free(&config->services[index]);
+	memmove(&config->services[index], &config->services[index + 1],
+		(config->count - index - 1) * sizeof(config->services[0]));
+	config->count--;
+}
+
 void services_free(struct supervisor_config *config)
 {
-	for (size_t i = 0; i < config->count; i++) {
-		struct service_spec *spec = &config->services[i];
-
-		for (char **arg = spec->argv; *arg; arg++)
-			free(*arg);
-		for (char **arg = spec->reload_argv; *arg; arg++)
-			free(*arg);
-		free(spec->pidfile);
-	}
+	for (size_t i = 0; i < config->count; i++)
+		spec_free(&config->services[i]);
 	for (char **arg = config->watch; *arg; arg++)
 		free(*arg);
 	for (char **arg = config->reconfigure_argv; *arg; arg++)

@@ -34,6 +34,11 @@
  *	        pidfile = "/run/daemon.pid"
  *	        stop_signal = "TERM"
  *	        reload_signal = "HUP"     or reload_command = {"daemon", "reload"}
+ *	        reloads = false           nothing to reload: a reload leaves it alone
+ *	        reload_when_changed = "/run/app"   reload only when a file in this
+ *	                                  directory (or one below it) changed since
+ *	        enabled_by = "ENABLE_X"   only when this switch is on (cli/run.c reads
+ *	                                  it as a setting; unset: always runs)
  *	    }
  *
  *	The services come out sorted by order (ties keep file order).
@@ -45,6 +50,7 @@
 #ifndef MAILINIT_SERVICE_FILE_H
 #define MAILINIT_SERVICE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -63,6 +69,9 @@ struct service_spec {
 	int reload_signal;
 	int stop_signal;
 	long order;
+	char enabled_by[SERVICE_NAME_MAX]; /* "": always runs; else the switch naming it */
+	bool reloads;                      /* false: a reload leaves it alone */
+	char *reload_when_changed;         /* NULL, or reload only when a file here changed */
 };
 
 struct supervisor_config {
@@ -90,6 +99,8 @@ struct supervisor_config {
 
 int services_load(const char *path, struct supervisor_config *config);
 int services_parse_buf(const char *text, struct supervisor_config *config);
+/* Leave out the INDEXth service (one whose enabled_by switch is off), keeping the order. */
+void services_remove(struct supervisor_config *config, size_t index);
 void services_free(struct supervisor_config *config);
 
 #endif

@@ -53,13 +53,46 @@ void supervisor_begin_shutdown(struct supervisor *sv, int signal, int status)
 		log_info("stopping all services (grace %u s)", sv->config->stop_grace);
 }
 
+/*
+ * A service's process has exited and is still a zombie, so its process group (the
+ * service runs as a group leader) cannot be taken by another yet. Whatever is left
+ * in that group would outlive it holding its sockets (rspamd's workers after a kill
+ * -9 of its main process keep its port: every restart then fails to bind): SIGKILL,
+ * unless the service's pidfile names a daemon among them that runs on (adopted).
+ */
+static void end_leftovers(struct supervisor *sv, pid_t pid)
+{
+	for (size_t i = 0; i < sv->count; i++) {
+		const struct service *svc = &sv->services[i];
+		pid_t target;
+
+		if (svc->pid != pid)
+			continue;
+		target = svc->spec->pidfile ? proc_read_pidfile(svc->spec->pidfile) : 0;
+		if (target > 0 && target != pid && getpgid(target) == pid)
+			return;
+		if (kill(-pid, SIGKILL) == 0)
+			log_debug("%s: ended what was left of its process group %d",
+				  svc->spec->name, (int)pid);
+		return;
+	}
+}
+
 /* Collect every child that has exited: services, reload commands, orphans. */
 static void reap_children(struct supervisor *sv)
 {
+	siginfo_t exited;
 	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (;;) {
+		exited.si_pid = 0;
+		if (waitid(P_ALL, 0, &exited, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    exited.si_pid == 0)
+			break;
+		end_leftovers(sv, exited.si_pid);
+		if ((pid = waitpid(exited.si_pid, &status, WNOHANG)) <= 0)
+			break;
 		bool known = pid == sv->reconfigure_pid;
 
 		if (known)
@@ -218,14 +251,19 @@ static int poll_timeout(const struct supervisor *sv)
 
 static void wait_for_events(struct supervisor *sv)
 {
-	struct pollfd fds[3 + SERVICES_MAX];
-	struct service *owner[3 + SERVICES_MAX];
-	nfds_t n = 0, first_target;
+	struct pollfd fds[3 + 2 * SERVICES_MAX];
+	struct service *owner[3 + 2 * SERVICES_MAX];
+	nfds_t n = 0, first_output, first_target;
 
 	fds[n++] = (struct pollfd){.fd = sv->signal_fd, .events = POLLIN};
 	/* fd -1 is ignored by poll: no sink, no event. */
 	fds[n++] = (struct pollfd){.fd = sv->syslog_fd, .events = POLLIN};
 	fds[n++] = (struct pollfd){.fd = sv->watch_fd, .events = POLLIN};
+	first_output = n;
+	for (size_t i = 0; i < sv->count; i++) {
+		owner[n] = &sv->services[i];
+		fds[n++] = (struct pollfd){.fd = sv->services[i].output.read_fd, .events = POLLIN};
+	}
 	first_target = n;
 	for (size_t i = 0; i < sv->count; i++) {
 		if (sv->services[i].target_fd >= 0) {
@@ -241,6 +279,10 @@ static void wait_for_events(struct supervisor *sv)
 	}
 	if (fds[1].revents & POLLIN)
 		syslog_sink_drain(sv->syslog_fd);
+	for (nfds_t i = first_output; i < first_target; i++) {
+		if (fds[i].revents & POLLIN)
+			service_output_drain(&owner[i]->output, owner[i]->spec->name, false);
+	}
 	if ((fds[2].revents & POLLIN) && watch_drain(sv->watch_fd) && !sv->shutting_down) {
 		if (sv->reconfigure_at == 0 && sv->reconfigure_pid == 0)
 			log_info("reload: change seen in a watched directory");
@@ -285,6 +327,10 @@ static int setup(struct supervisor *sv)
 		if ((sv->watch_fd = watch_open(sv->config->watch, n)) < 0)
 			return -1;
 	}
+	for (size_t i = 0; i < sv->count; i++) {
+		if (service_output_open(&sv->services[i].output) != 0)
+			return -1;
+	}
 	if (sv->self != 1) {
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
 			log_error_sys("cannot become a child subreaper");
@@ -306,8 +352,10 @@ int supervise_run(const struct supervisor_config *config)
 				.watch_fd = -1};
 
 	for (size_t i = 0; i < sv.count; i++)
-		sv.services[i] = (struct service){
-		    .spec = &config->services[i], .state = SVC_DOWN, .target_fd = -1};
+		sv.services[i] = (struct service){.spec = &config->services[i],
+						  .state = SVC_DOWN,
+						  .target_fd = -1,
+						  .output = {.read_fd = -1, .write_fd = -1}};
 	if (setup(&sv) != 0)
 		return EX_OSERR;
 	reap_children(&sv); /* orphans of provisioning, whose SIGCHLD main() consumed */
@@ -328,6 +376,10 @@ int supervise_run(const struct supervisor_config *config)
 		wait_for_events(&sv);
 	}
 	close(sv.signal_fd);
+	for (size_t i = 0; i < sv.count; i++) {
+		service_output_drain(&sv.services[i].output, sv.services[i].spec->name, true);
+		service_output_close(&sv.services[i].output);
+	}
 	if (sv.watch_fd >= 0)
 		close(sv.watch_fd);
 	if (sv.syslog_fd >= 0) {

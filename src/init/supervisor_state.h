@@ -22,6 +22,7 @@
 #include "init/backoff.h"
 #include "init/lifecycle.h"
 #include "init/service_file.h"
+#include "init/service_output.h"
 
 #define HELPERS_MAX  8    /* reload commands running at once */
 #define KILL_WAIT_MS 2000 /* after SIGKILL, how long to wait for the reaping */
@@ -35,6 +36,8 @@ struct service {
 	int fail_status;    /* exit status for mailinit when this service gives up */
 	int64_t restart_at; /* BACKOFF: when to restart, monotonic ms */
 	struct restart_history history;
+	struct service_output output; /* its stdout and stderr, logged line by line */
+	int64_t config_changed;       /* reload_when_changed: its newest change, ns */
 };
 
 struct helper {
@@ -68,6 +71,8 @@ void service_apply(struct supervisor *sv, struct service *svc, enum svc_event ev
 void service_exited(struct supervisor *sv, struct service *svc, int status);
 void service_helper_exited(struct helper *helper, int status);
 void service_reload(struct supervisor *sv, struct service *svc);
+/* reload_when_changed: the newest change in its directory, ns (0: none, or no such option). */
+int64_t service_config_changed(const struct service *svc);
 /* A stopping service whose every process is gone: stopped. */
 void service_check_gone(struct supervisor *sv, struct service *svc);
 /* supervise.c: the ordered stop begins (STATUS: mailinit's exit status, if the first). */

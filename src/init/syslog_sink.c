@@ -145,28 +145,38 @@ void syslog_format_json(const char *datagram, size_t len, const char *time, stru
 	buffer_puts(out, "}\n");
 }
 
+void syslog_sink_emit(const char *datagram, size_t len)
+{
+	char line[DATAGRAM_MAX + 2];
+
+	if (len > DATAGRAM_MAX)
+		len = DATAGRAM_MAX;
+	if (log_is_json()) {
+		/* Static, never allocated: the sink runs in PID 1's loop. */
+		static char storage[JSON_LINE_MAX];
+		struct buffer json;
+		char time[40];
+
+		buffer_over(&json, storage, sizeof(storage));
+		log_json_time(time, sizeof(time));
+		syslog_format_json(datagram, len, time, &json);
+		/* A full or closed log: the line is dropped; the supervisor never blocks. */
+		if (!json.cut && write(STDOUT_FILENO, json.data, json.len) < 0)
+			return;
+		return;
+	}
+	size_t n = syslog_format(datagram, len, line, sizeof(line));
+
+	/* A full or closed log: the line is dropped; the supervisor never blocks. */
+	if (n > 1 && write(STDOUT_FILENO, line, n) < 0)
+		return;
+}
+
 void syslog_sink_drain(int fd)
 {
-	char datagram[DATAGRAM_MAX], line[DATAGRAM_MAX + 2];
+	char datagram[DATAGRAM_MAX];
 	ssize_t got;
 
-	while ((got = recv(fd, datagram, sizeof(datagram), 0)) >= 0) {
-		if (log_is_json()) {
-			/* Static, never allocated: the sink runs in PID 1's loop. */
-			static char storage[JSON_LINE_MAX];
-			struct buffer json;
-			char time[40];
-
-			buffer_over(&json, storage, sizeof(storage));
-			log_json_time(time, sizeof(time));
-			syslog_format_json(datagram, (size_t)got, time, &json);
-			if (!json.cut && write(STDOUT_FILENO, json.data, json.len) < 0)
-				return;
-			continue;
-		}
-		size_t n = syslog_format(datagram, (size_t)got, line, sizeof(line));
-
-		if (n > 1 && write(STDOUT_FILENO, line, n) < 0)
-			return; /* a full or closed log: drop, never block the supervisor */
-	}
+	while ((got = recv(fd, datagram, sizeof(datagram), 0)) >= 0)
+		syslog_sink_emit(datagram, (size_t)got);
 }

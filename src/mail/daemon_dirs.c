@@ -9,9 +9,11 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "mail/daemon_dirs.h"
 
 /*
@@ -61,4 +63,45 @@ int daemon_dirs_make(const char *root)
 		return -1;
 	snprintf(path, sizeof(path), "%s/var/lib/dovecot", root);
 	return file_mkdirs(path, 0755, 0, 0);
+}
+
+/*
+ * A volume's top directory may come from the host, owned by anyone: the
+ * directory itself is given to its daemon, through a descriptor opened
+ * without following a link; what the daemon wrote in it is left alone.
+ */
+static int own_directory(const char *path, const struct passwd *pw, mode_t mode)
+{
+	int fd, status = 0;
+
+	if (file_mkdirs(path, mode, pw->pw_uid, pw->pw_gid) != 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) != 0 || fchmod(fd, mode) != 0) {
+		log_error_sys("%s: cannot give it to %s", path, pw->pw_name);
+		status = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return status;
+}
+
+int daemon_dirs_make_rspamd(void)
+{
+	static const struct {
+		const char *path, *user;
+	} dirs[] = {{"/run/rspamd", "_rspamd"},
+		    {"/var/lib/rspamd", "_rspamd"},
+		    {"/run/redis", "redis"},
+		    {"/var/lib/redis", "redis"}};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		struct passwd *pw = getpwnam(dirs[i].user);
+
+		if (pw == NULL)
+			continue; /* not installed here: a test machine */
+		if (own_directory(dirs[i].path, pw, 0750) != 0)
+			return -1;
+	}
+	return 0;
 }

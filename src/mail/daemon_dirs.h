@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	daemon_dirs_skip_postfix_check();     a complete queue: no "postfix check" at start
  *	if (daemon_dirs_make(root) != 0) fail;
+ *	if (daemon_dirs_make_rspamd() != 0) fail;      ENABLE_RSPAMD
  *
  * DESCRIPTION
  *	Postfix's queue is /var/spool/postfix. daemon_dirs_make makes its
@@ -14,11 +15,17 @@
  *	daemon_dirs_skip_postfix_check writes the queue's quick-start file when
  *	every queue directory exists: "postfix start-fg" then skips its ~300 ms
  *	check of a configuration just verified.
+ *
+ *	daemon_dirs_make_rspamd makes rspamd's and Redis's run directories
+ *	(their sockets) and hands them their data directories, the volumes
+ *	/var/lib/rspamd and /var/lib/redis: only the directory itself is
+ *	changed, by its descriptor, never what is in it.
  */
 #ifndef MAILINIT_DAEMON_DIRS_H
 #define MAILINIT_DAEMON_DIRS_H
 
 void daemon_dirs_skip_postfix_check(void);
 int daemon_dirs_make(const char *root);
+int daemon_dirs_make_rspamd(void);
 
 #endif

@@ -157,7 +157,8 @@ int health_run(const struct settings *s, bool json, const char *reload_status)
 		const struct listener *l = &listeners[i];
 		/* Port 25 through the maps: RCPT TO:<postmaster@MAIL_DOMAIN>. */
 		const struct probe p = {l->name, l->where, l->protocol, l->tls,
-					l->protocol == SMTP ? postmaster : NULL};
+					l->protocol == SMTP || l->protocol == POLICY ? postmaster
+										     : NULL};
 		struct result r = {0};
 
 		if (!listener_enabled(l, s))

@@ -320,6 +320,62 @@ static bool speak_milter(struct conn *c, struct result *r)
 	return true;
 }
 
+/* rspamd's controller: GET /ping over HTTP/1.0, "pong" in the body of a 200. */
+static bool speak_http_ping(struct conn *c, struct result *r)
+{
+	static const char request[] = "GET /ping HTTP/1.0\r\n\r\n";
+	char line[200] = "";
+	bool status_ok, pong = false;
+
+	if (!conn_write(c, request, sizeof(request) - 1))
+		return fail(r, "cannot write to the controller");
+	if (!read_line(c, line, sizeof(line)))
+		return fail(r, "no HTTP answer to GET /ping");
+	status_ok = strncmp(line, "HTTP/1.", 7) == 0 && strncmp(line + 8, " 200", 4) == 0;
+	if (!status_ok)
+		return fail(r, "GET /ping: %s", line);
+	while (!pong && read_line(c, line, sizeof(line)))
+		pong = strncmp(line, "pong", 4) == 0;
+	/* The body may end without a newline, at the end of the connection. */
+	pong = pong || (c->len >= 4 && memcmp(c->buf, "pong", 4) == 0);
+	if (!pong)
+		return fail(r, "GET /ping: no pong in the answer");
+	snprintf(r->detail, sizeof(r->detail), "GET /ping: pong");
+	return true;
+}
+
+/* Postfix's policy protocol (Dovecot's quota-status): a recipient, answered action=DUNNO... */
+static bool speak_policy(struct conn *c, const struct probe *p, struct result *r)
+{
+	char request[512], line[200] = "";
+	int len = snprintf(request, sizeof(request),
+			   "request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=%s\n"
+			   "size=0\n\n",
+			   p->recipient ? p->recipient : "postmaster");
+
+	if (len < 0 || (size_t)len >= sizeof(request) || !conn_write(c, request, (size_t)len))
+		return fail(r, "cannot write to the policy service");
+	if (!read_line(c, line, sizeof(line)) || strncmp(line, "action=", 7) != 0)
+		return fail(r, "no policy answer: %s", line);
+	snprintf(r->detail, sizeof(r->detail), "%.80s", line);
+	return true;
+}
+
+/* Redis: PING, answered +PONG (a loading or failing server answers -ERROR). */
+static bool speak_redis(struct conn *c, struct result *r)
+{
+	char line[200] = "";
+
+	if (!conn_write(c, "PING\r\n", 6))
+		return fail(r, "cannot write to Redis");
+	if (!read_line(c, line, sizeof(line)))
+		return fail(r, "no answer to PING");
+	if (strcmp(line, "+PONG") != 0)
+		return fail(r, "PING: %s", line);
+	snprintf(r->detail, sizeof(r->detail), "PING: +PONG");
+	return true;
+}
+
 static bool speak(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **peer,
 		  struct result *r)
 {
@@ -335,6 +391,9 @@ static bool speak(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **pe
 	case SIEVE: return speak_greeting(c, p->protocol, r);
 	case AUTH: return speak_auth(c, r);
 	case MILTER: return speak_milter(c, r);
+	case HTTP_PING: return speak_http_ping(c, r);
+	case REDIS: return speak_redis(c, r);
+	case POLICY: return speak_policy(c, p, r);
 	}
 	return false;
 }
@@ -344,8 +403,10 @@ bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
 	static const struct {
 		const char *name;
 		enum listener_protocol protocol;
-	} names[] = {{"smtp", SMTP},   {"lmtp", LMTP}, {"imap", IMAP},    {"pop3", POP3},
-		     {"sieve", SIEVE}, {"auth", AUTH}, {"milter", MILTER}};
+	} names[] = {{"smtp", SMTP},     {"lmtp", LMTP},           {"imap", IMAP},
+		     {"pop3", POP3},     {"sieve", SIEVE},         {"auth", AUTH},
+		     {"milter", MILTER}, {"http-ping", HTTP_PING}, {"redis", REDIS},
+		     {"policy", POLICY}};
 	struct conn c = {.fd = fd, .deadline = (long)clock_ms() + HEALTH_BUDGET_MS};
 	struct result r = {0};
 	struct probe p = {.name = protocol, .where = "fd"};

@@ -23,7 +23,15 @@ const struct listener listeners[LISTENER_COUNT] = {
     /* Postfix delivers through this one and authenticates through the next. */
     {"lmtp", "dovecot", NULL, "/var/spool/postfix/private/dovecot-lmtp", LMTP, false, ALWAYS_ON},
     {"auth", "dovecot", NULL, "/var/spool/postfix/private/auth", AUTH, false, ALWAYS_ON},
+    /* Postfix asks it at RCPT whether the mailbox has room (a policy service). */
+    {"quota", "dovecot", NULL, "/var/spool/postfix/private/quota-status", POLICY, false, ALWAYS_ON},
     {"dkim", "opendkim", NULL, "127.0.0.1:8891", MILTER, false, S_ENABLE_DKIM},
+    /* rspamd filters as Postfix's first milter; its controller takes what Dovecot's
+       Junk moves teach, and health's ping; Redis keeps what it learns. */
+    {"rspamd", "rspamd", NULL, "127.0.0.1:11332", MILTER, false, S_ENABLE_RSPAMD},
+    {"controller", "rspamd", NULL, "/run/rspamd/controller.sock", HTTP_PING, false,
+     S_ENABLE_RSPAMD},
+    {"redis", "redis", NULL, "/run/redis/redis.sock", REDIS, false, S_ENABLE_RSPAMD},
 };
 
 bool listener_enabled(const struct listener *l, const struct settings *settings)
@@ -91,6 +99,8 @@ void listeners_summary(const struct settings *settings, struct buffer *out)
 	buffer_printf(out, "dovecot (%s), ", parts.len ? parts.data : "lmtp");
 	if (daemon_runs(settings, "opendkim"))
 		buffer_puts(out, "opendkim, ");
+	if (daemon_runs(settings, "rspamd"))
+		buffer_puts(out, "rspamd, redis, ");
 	buffer_free(&parts);
 	parts = (struct buffer){0};
 	daemon_parts(settings, "postfix", &parts);

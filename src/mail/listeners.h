@@ -28,13 +28,26 @@
 #include "base/buffer.h"
 #include "mail/settings.h"
 
-enum listener_protocol { SMTP, SMTP_STARTTLS, SMTP_TLS, IMAP, POP3, SIEVE, LMTP, AUTH, MILTER };
+enum listener_protocol {
+	SMTP,
+	SMTP_STARTTLS,
+	SMTP_TLS,
+	IMAP,
+	POP3,
+	SIEVE,
+	LMTP,
+	AUTH,
+	MILTER,
+	HTTP_PING, /* GET /ping, answered "pong" (rspamd's controller) */
+	REDIS,     /* PING, answered +PONG */
+	POLICY,    /* Postfix's policy protocol: a request, answered action=... */
+};
 
 #define ALWAYS_ON ((enum setting_id) - 1)
 
 struct listener {
 	const char *name;    /* health's name; Postfix's: its master.cf service */
-	const char *daemon;  /* "postfix", "dovecot" or "opendkim" */
+	const char *daemon;  /* "postfix", "dovecot", "opendkim", "rspamd" or "redis" */
 	const char *summary; /* check's word for it ("imap"), NULL: not named */
 	const char *where;   /* "127.0.0.1:25", or a unix socket's path */
 	enum listener_protocol protocol;
@@ -42,7 +55,7 @@ struct listener {
 	enum setting_id enabled; /* ALWAYS_ON, or the ENABLE_* setting */
 };
 
-#define LISTENER_COUNT 11
+#define LISTENER_COUNT 15
 extern const struct listener listeners[LISTENER_COUNT];
 
 bool listener_enabled(const struct listener *l, const struct settings *settings);

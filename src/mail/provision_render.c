@@ -6,7 +6,10 @@
  *	See provision_steps.h. The variables the templates use are the
  *	settings (by name), LISTEN_* (listeners.h) and those set_var sets here.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,15 +77,37 @@ static const char *lookup(const char *name, void *context)
 
 	if (listen)
 		return listen;
-	for (size_t i = 0; i < SETTING_COUNT; i++) {
-		if (strcmp(setting_defs[i].name, name) == 0) {
-			if (setting_defs[i].kind == KIND_BOOL)
-				return settings_bool(c->settings, (enum setting_id)i) ? "yes"
-										      : "no";
-			return c->settings->value[i] ? c->settings->value[i] : "";
-		}
+	int id = settings_id(name);
+
+	if (id < 0)
+		return NULL;
+	if (setting_defs[id].kind == KIND_BOOL)
+		return settings_bool(c->settings, (enum setting_id)id) ? "yes" : "no";
+	return c->settings->value[id] ? c->settings->value[id] : "";
+}
+
+/*
+ * The file as file_write would leave it, unless it is so already: then it is not
+ * touched, and its time stamp says when it last changed. The supervisor reloads
+ * rspamd only when its files changed (reload_when_changed in services.conf): a
+ * reload restarts rspamd's workers, and mail in their hands then gets a 451.
+ */
+static int write_if_changed(const char *path, const char *data, size_t len, mode_t mode, gid_t gid)
+{
+	struct stat st;
+	size_t old_len = 0;
+	char *old;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == mode &&
+	    st.st_uid == 0 && (gid == (gid_t)-1 || st.st_gid == gid) && (size_t)st.st_size == len &&
+	    (old = file_read(path, &old_len)) != NULL) {
+		bool same = old_len == len && memcmp(old, data, len) == 0;
+
+		free(old);
+		if (same)
+			return 0;
 	}
-	return NULL;
+	return file_write(path, data, len, mode, 0, gid);
 }
 
 static int render_template_with(struct context *c, const char *name, const char *target,
@@ -105,7 +130,7 @@ static int render_template_with(struct context *c, const char *name, const char 
 			edit(c, &out);
 		if (extra)
 			buffer_puts(&out, extra);
-		status = file_write(out_path, out.data, out.len, mode, 0, gid);
+		status = write_if_changed(out_path, out.data ? out.data : "", out.len, mode, gid);
 	}
 	free(text);
 	buffer_free(&out);
@@ -143,6 +168,27 @@ static void postfix_overrides(struct context *c, struct buffer *main_cf)
 	}
 }
 
+/* rspamd filters first, with 4xx while it is down; OpenDKIM signs (and verifies without rspamd). */
+static void set_milters(struct context *c)
+{
+	bool rspamd = settings_bool(c->settings, S_ENABLE_RSPAMD);
+	bool dkim = settings_bool(c->settings, S_ENABLE_DKIM);
+	char rspamd_milter[64] = "", dkim_milter[64] = "";
+
+	if (rspamd)
+		snprintf(rspamd_milter, sizeof(rspamd_milter),
+			 "{ inet:127.0.0.1:%s, default_action=tempfail }",
+			 listeners_template_value("LISTEN_RSPAMD"));
+	if (dkim)
+		snprintf(dkim_milter, sizeof(dkim_milter), "inet:127.0.0.1:%s",
+			 listeners_template_value("LISTEN_DKIM"));
+	set_var(c, "SMTPD_MILTERS", "%s%s%s", rspamd_milter, rspamd && dkim ? ", " : "",
+		dkim_milter);
+	/* Mail made here (bounces, sendmail) is this server's own: signed, not filtered. */
+	set_var(c, "NON_SMTPD_MILTERS", "%s", dkim_milter);
+	set_var(c, "OPENDKIM_MODE", "%s", rspamd ? "s" : "sv");
+}
+
 static void set_template_vars(struct context *c)
 {
 	struct buffer domains = {0};
@@ -161,6 +207,17 @@ static void set_template_vars(struct context *c)
 	}
 	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
 	buffer_free(&domains);
+	/* rspamd's local addresses: loopback and the trusted networks, quoted, no brackets. */
+	domains = (struct buffer){0};
+	buffer_puts(&domains, "\"127.0.0.0/8\", \"::1\"");
+	networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
+	while (text_next_word(&networks, network, sizeof(network))) {
+		buffer_puts(&domains, ", \"");
+		network_write(network, false, &domains);
+		buffer_puts(&domains, "\"");
+	}
+	set_var(c, "RSPAMD_LOCAL_ADDRS", "%s", domains.data);
+	buffer_free(&domains);
 	set_var(c, "ROOT", "%s", c->root);
 	set_var(c, "MAP_TYPE", "%s", provision_maps_hashed(c) ? "hash" : "texthash");
 	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
@@ -177,8 +234,97 @@ static void set_template_vars(struct context *c)
 	/* Credentials for the smarthost never travel in clear text. */
 	set_var(c, "SMTP_TLS_LEVEL", "%s",
 		settings_get(c->settings, S_RELAYHOST_USERNAME) ? "encrypt" : "may");
+	set_milters(c);
 	snprintf(override, sizeof(override), "%s/dovecot.conf", c->options->config_dir);
 	set_var(c, "DOVECOT_OVERRIDE", "%s", access(override, R_OK) == 0 ? override : "");
+}
+
+/* A file name an operator may give rspamd: letters, digits, "-", "_", ending .conf or .inc. */
+static bool rspamd_file_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] == '.' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789-_.") != len)
+		return false;
+	return (len > 5 && strcmp(name + len - 5, ".conf") == 0) ||
+	       (len > 4 && strcmp(name + len - 4, ".inc") == 0);
+}
+
+/*
+ * The operator's own rspamd files, CONFIG_DIR/rspamd/NAME.conf|.inc, go into local.d
+ * after ours: one with the name of ours replaces it (antivirus.conf, multimap.conf...).
+ */
+static int copy_rspamd_files(struct context *c)
+{
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2], target[NAME_MAX + 32];
+	struct dirent *entry;
+	DIR *d;
+	int status = 0;
+
+	snprintf(dir, sizeof(dir), "%s/rspamd", c->options->config_dir);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (status == 0 && (entry = readdir(d)) != NULL) {
+		struct buffer text = {0};
+		size_t len;
+
+		if (!rspamd_file_name(entry->d_name)) {
+			if (entry->d_name[0] != '.')
+				log_warn(
+				    "%s/%s: not given to rspamd (only NAME.conf and NAME.inc are)",
+				    dir, entry->d_name);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		snprintf(target, sizeof(target), "/etc/rspamd/local.d/%s", entry->d_name);
+		if ((text.data = file_read(path, &len)) == NULL) {
+			log_error_sys("%s: cannot read it for rspamd", path);
+			status = -1;
+			break;
+		}
+		text.len = len;
+		snprintf(path, sizeof(path), "%s%s", c->root, target);
+		status = write_if_changed(path, text.data, text.len, 0644, 0);
+		buffer_free(&text);
+	}
+	closedir(d);
+	return status;
+}
+
+/* rspamd's local.d (what differs from Debian's defaults) and its Redis; none when off. */
+static int render_rspamd(struct context *c)
+{
+	/* local.d merges with Debian's defaults; override.d replaces (a list: local_addrs). */
+	static const char *const files[][2] = {{"override.d", "options.inc"},
+					       {"local.d", "logging.inc"},
+					       {"local.d", "worker-proxy.inc"},
+					       {"local.d", "worker-normal.inc"},
+					       {"local.d", "worker-controller.inc"},
+					       {"local.d", "redis.conf"},
+					       {"local.d", "actions.conf"},
+					       {"local.d", "greylist.conf"},
+					       {"local.d", "milter_headers.conf"},
+					       {"local.d", "dmarc.conf"},
+					       {"local.d", "dkim_signing.conf"},
+					       {"local.d", "arc.conf"},
+					       {"local.d", "settings.conf"},
+					       {"local.d", "force_actions.conf"},
+					       {"", "rspamd.local.lua"}};
+	char template_name[64], target[PATH_MAX];
+
+	if (!settings_bool(c->settings, S_ENABLE_RSPAMD))
+		return 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(template_name, sizeof(template_name), "rspamd/%s", files[i][1]);
+		snprintf(target, sizeof(target), "/etc/rspamd/%s%s%s", files[i][0],
+			 files[i][0][0] ? "/" : "", files[i][1]);
+		if (render_template(c, template_name, target, NULL, 0644, 0) != 0)
+			return -1;
+	}
+	if (copy_rspamd_files(c) != 0)
+		return -1;
+	return render_template(c, "redis/redis.conf", "/etc/redis/redis.conf", NULL, 0644, 0);
 }
 
 int provision_render(struct context *c)
@@ -187,8 +333,9 @@ int provision_render(struct context *c)
 	char path[PATH_MAX], dir[PATH_MAX];
 	char *file;
 	int status = -1;
-	static const char *const dirs[] = {"/etc/postfix", "/etc/dovecot/sieve", "/etc/opendkim",
-					   "/etc/ssl/mailinit"};
+	static const char *const dirs[] = {
+	    "/etc/postfix",        "/etc/dovecot/sieve",     "/etc/opendkim", "/etc/ssl/mailinit",
+	    "/etc/rspamd/local.d", "/etc/rspamd/override.d", "/etc/redis"};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(dir, sizeof(dir), "%s%s", c->root, dirs[i]);
@@ -214,7 +361,7 @@ int provision_render(struct context *c)
 			    0644, 0) == 0 &&
 	    render_template(c, "opendkim/opendkim.conf", "/etc/opendkim.conf", NULL, 0644, 0) ==
 		0 &&
-	    provision_maps(c) == 0 && provision_dkim_tables(c) == 0)
+	    render_rspamd(c) == 0 && provision_maps(c) == 0 && provision_dkim_tables(c) == 0)
 		status = 0;
 	buffer_free(&master_extra);
 	return status;

@@ -95,8 +95,46 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			.example = "no"},
     [S_ENABLE_MANAGESIEVE] = {"ENABLE_MANAGESIEVE", KIND_BOOL, "no",
 			      .help = "ManageSieve on 4190 (needs ENABLE_SIEVE)", .example = "yes"},
+    [S_PLUS_FOLDERS] = {"PLUS_FOLDERS", KIND_BOOL, "no",
+			.help = "mail for user+word@ goes into the user's folder \"word\", made on "
+				"first use (no: into the inbox; either way it reaches the user)",
+			.example = "yes"},
     [S_DKIM_SELECTOR] = {"DKIM_SELECTOR", KIND_LABELS, "mail", .help = "DKIM selector of new keys",
 			 .example = "mx2026"},
+    [S_ENABLE_RSPAMD] = {"ENABLE_RSPAMD", KIND_BOOL, "yes",
+			 .help = "rspamd filters mail on 25 before it is queued (spam score, SPF, "
+				 "DKIM, DMARC, ARC, greylisting), with Redis for what it learns; "
+				 "no: the lean server. A change takes a restart",
+			 .example = "no"},
+    [S_SPAM_REJECT_SCORE] = {"SPAM_REJECT_SCORE", KIND_NUMBER, "15", NUMBER(1, 1000),
+			     .unit = "spam score",
+			     .help = "rspamd's score at which mail is refused during SMTP (5xx)",
+			     .example = "12"},
+    [S_SPAM_JUNK_SCORE] = {"SPAM_JUNK_SCORE", KIND_NUMBER, "6", NUMBER(1, 1000),
+			   .unit = "spam score",
+			   .help = "score from which mail is marked X-Spam-Flag: YES and filed "
+				   "into Junk (below SPAM_REJECT_SCORE)",
+			   .example = "5"},
+    [S_SPAM_GREYLIST_SCORE] = {"SPAM_GREYLIST_SCORE", KIND_NUMBER, "4", NUMBER(0, 1000),
+			       .unit = "spam score",
+			       .help = "score from which a first try from an unknown sender is "
+				       "deferred (4xx) when GREYLISTING is on (below "
+				       "SPAM_JUNK_SCORE)",
+			       .example = "3"},
+    [S_GREYLISTING] = {"GREYLISTING", KIND_BOOL, "yes",
+		       .help = "defer doubtful mail once: real servers retry, most spam "
+			       "does not",
+		       .example = "no"},
+    [S_GREYLIST_DELAY] = {"GREYLIST_DELAY", KIND_NUMBER, "300", NUMBER(1, 86400),
+			  .unit = "number of seconds",
+			  .help = "how long a greylisted sender must wait before its retry is "
+				  "accepted",
+			  .example = "120"},
+    [S_REDIS_MAX_MEMORY] = {"REDIS_MAX_MEMORY", KIND_NUMBER, "128", NUMBER(16, 65536),
+			    .unit = "number of megabytes",
+			    .help = "Redis's memory cap (rspamd's Bayes, greylisting, rate "
+				    "limits); the least useful keys go first",
+			    .example = "256"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},
@@ -148,6 +186,15 @@ size_t settings_split(const char *list, char words[][256], size_t max)
 	while (count < max && text_next_word(&list, words[count], 256))
 		count++;
 	return count;
+}
+
+int settings_id(const char *name)
+{
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		if (strcmp(setting_defs[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
 }
 
 const char *settings_get(const struct settings *s, enum setting_id id)

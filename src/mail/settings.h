@@ -61,7 +61,15 @@ enum setting_id {
 	S_ENABLE_DKIM,
 	S_ENABLE_SIEVE,
 	S_ENABLE_MANAGESIEVE,
+	S_PLUS_FOLDERS,
 	S_DKIM_SELECTOR,
+	S_ENABLE_RSPAMD,
+	S_SPAM_REJECT_SCORE,
+	S_SPAM_JUNK_SCORE,
+	S_SPAM_GREYLIST_SCORE,
+	S_GREYLISTING,
+	S_GREYLIST_DELAY,
+	S_REDIS_MAX_MEMORY,
 	S_ALLOW_PLAINTEXT_PASSWORDS,
 	S_DEMO_ACCOUNT,
 	S_STOP_GRACE,
@@ -128,6 +136,8 @@ void settings_resolve(struct settings *s, struct problems *problems);
 /* Check the one value ID, as settings_resolve does (nothing when it is unset). */
 void settings_check(const struct settings *s, enum setting_id id, struct problems *problems);
 
+/* The setting called NAME ("ENABLE_RSPAMD"), or -1. */
+int settings_id(const char *name);
 const char *settings_get(const struct settings *s, enum setting_id id);
 bool settings_bool(const struct settings *s, enum setting_id id);
 unsigned long settings_number(const struct settings *s, enum setting_id id);

@@ -183,6 +183,25 @@ static void fill_defaults(struct settings *s)
 	}
 }
 
+/* Greylist < junk < reject: each action starts above the one before it. */
+static void check_spam_scores(const struct settings *s, struct problems *problems)
+{
+	static const enum setting_id ladder[] = {S_SPAM_GREYLIST_SCORE, S_SPAM_JUNK_SCORE,
+						 S_SPAM_REJECT_SCORE};
+
+	for (size_t i = 0; i + 1 < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		enum setting_id low = ladder[i], high = ladder[i + 1];
+
+		if (low == S_SPAM_GREYLIST_SCORE && !settings_bool(s, S_GREYLISTING))
+			continue;
+		if (s->value[low] && s->value[high] &&
+		    settings_number(s, low) >= settings_number(s, high))
+			problem(problems, "%s: %lu (from %s) must be below %s, %lu (from %s)",
+				setting_defs[low].name, settings_number(s, low), s->origin[low],
+				setting_defs[high].name, settings_number(s, high), s->origin[high]);
+	}
+}
+
 static void check_rules(struct settings *s, struct problems *problems)
 {
 	const char *hostname = s->value[S_MAIL_HOSTNAME], *domain;
@@ -216,6 +235,7 @@ static void check_rules(struct settings *s, struct problems *problems)
 	if (settings_bool(s, S_ENABLE_MANAGESIEVE) && !settings_bool(s, S_ENABLE_SIEVE))
 		problem(problems,
 			"ENABLE_MANAGESIEVE: is yes but ENABLE_SIEVE is no (enable both)");
+	check_spam_scores(s, problems);
 	for (size_t i = 0; i < s->postfix_count; i++) {
 		long bad = find_control_character(s->postfix[i].value);
 

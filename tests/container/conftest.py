@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from dns_server import DnsServer
+
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = os.environ.get("ENGINE", "podman")
 IMAGE = os.environ.get("IMAGE", "mailinit:dev")
@@ -34,13 +36,64 @@ def free_port():
         return s.getsockname()[1]
 
 
+# rspamd compiles its Hyperscan patterns at its first start (~15 s) into /var/lib/rspamd,
+# a volume: the tests share one, compiled once per session (warm_rspamd_cache), as a real
+# server keeps its own across restarts.
+RSPAMD_CACHE = "mailinit-test-rspamd-cache"
+
+
 @pytest.fixture(scope="session")
 def image():
     if shutil.which(ENGINE) is None:
         pytest.fail(f"{ENGINE} is not installed: the container tests need it")
     subprocess.run(["make", "-C", str(ROOT), "image", f"IMAGE={IMAGE}"], check=True,
                    capture_output=True, timeout=1800)
+    warm_rspamd_cache()
     return IMAGE
+
+
+def warm_rspamd_cache():
+    name = f"mailinit-test-warm-{uuid.uuid4().hex[:8]}"
+    engine("run", "-d", "--name", name, "--hostname", "mail.example.test",
+           "-e", "MAIL_DOMAIN=example.test", "-v", f"{RSPAMD_CACHE}:/var/lib/rspamd", IMAGE)
+    try:
+        Container(name, {}, None).wait_healthy(timeout=180)
+    finally:
+        engine("rm", "-f", "-t", "0", name, check=False)
+
+
+@pytest.fixture(scope="session")
+def dns_image():
+    name = "mailinit-test-dns"
+    engine("build", "--pull=never", "-t", name, str(ROOT / "tests/container/dns"),
+           timeout=600)
+    return name
+
+
+@pytest.fixture(scope="session")
+def quiet_dns(dns_image, tmp_path_factory):
+    """The DNS every test server asks unless a test gives it its own (dns below): no name
+    exists in it, so each query is answered at once (NXDOMAIN), on any machine, whatever
+    its own resolver does with names of the Internet it cannot reach."""
+    server = DnsServer(engine, dns_image, tmp_path_factory.mktemp("quiet-dns"), {})
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def dns(dns_image, tmp_path):
+    """dns(zones) starts NSD serving ZONES ({"sender.test": [records]}); the image is pointed
+    at it with start(..., options=("--dns", server.ip))."""
+    servers = []
+
+    def _dns(zones):
+        server = DnsServer(engine, dns_image, tmp_path / f"dns{len(servers)}", zones)
+        servers.append(server)
+        return server
+
+    yield _dns
+    for server in servers:
+        server.remove()
 
 
 class Container:
@@ -84,7 +137,7 @@ class Container:
 
 
 @pytest.fixture
-def start(image, tmp_path):
+def start(image, quiet_dns, tmp_path):
     """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True)."""
     made = []
 
@@ -100,10 +153,19 @@ def start(image, tmp_path):
             (config_dir / "aliases").write_text(aliases)
         argv = ["run", "-d", "--name", name, "--hostname", hostname or "mail.example.test",
                 "-v", f"{config_dir}:/etc/mailinit"]
+        if not any(v.endswith(":/var/lib/rspamd") for v in volumes):
+            argv += ["-v", f"{RSPAMD_CACHE}:/var/lib/rspamd"]
         for volume in volumes:
             argv += ["-v", volume]
         argv += list(options)
-        for key, value in {"MAIL_DOMAIN": "example.test", **(env or {})}.items():
+        if "--dns" not in options:
+            argv += ["--dns", quiet_dns.ip]
+        # Greylisting defers a first message from an unknown client with 4xx, as it should;
+        # a real sender retries after GREYLIST_DELAY. The tests of delivery, faults and
+        # clients are about what happens after acceptance: they run with rspamd scanning
+        # every message but greylisting off. test_filtering.py tests it with it on.
+        defaults = {"MAIL_DOMAIN": "example.test", "GREYLISTING": "no"}
+        for key, value in {**defaults, **(env or {})}.items():
             argv += ["-e", f"{key}={value}"]
         for attempt in range(3):
             # A port found free can be taken by someone else before podman binds it.

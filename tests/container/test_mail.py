@@ -6,7 +6,8 @@ from pathlib import Path
 
 import dkim
 
-from clients import (imap_bodies, message, pop3_bodies, send_25, submit, wait_for_subject)
+from clients import (imap_bodies, imap_connect_and_login, message, pop3_bodies, send_25, submit,
+                     wait_for_subject)
 
 USERS = {"alice@example.test": "alice-secret-1", "bob@example.test": "bob-secret-2",
          "carol@example.test": "carol-secret-3"}
@@ -35,6 +36,29 @@ def test_plus_addressing_reaches_the_user(start):
     c = start(accounts=USERS)
     subject, body, data = message("someone@example.net", "bob+lists@example.test")
     send_25(c.port[25], "someone@example.net", ["bob+lists@example.test"], data)
+    assert wait_for_subject(c.port[993], "bob@example.test", USERS["bob@example.test"],
+                            subject) == body
+
+
+def test_plus_folders_files_plus_addressed_mail_into_a_folder_made_on_first_use(start):
+    c = start(accounts=USERS, env={"PLUS_FOLDERS": "yes"})
+    subject, body, data = message("someone@example.net", "bob+work@example.test")
+    send_25(c.port[25], "someone@example.net", ["bob+work@example.test"], data)
+    client = imap_connect_and_login(c.port[993], "bob@example.test", USERS["bob@example.test"])
+    deadline = time.monotonic() + 15
+    while client.select('"work"', readonly=True)[0] != "OK":
+        assert time.monotonic() < deadline, client.list()
+        time.sleep(0.2)
+    _, ids = client.search(None, f'SUBJECT "{subject}"')
+    assert len(ids[0].split()) == 1
+    _, subscribed = client.lsub()
+    assert any(b'"work"' in line or line.endswith(b" work") for line in subscribed), subscribed
+    client.select("INBOX", readonly=True)
+    assert client.search(None, f'SUBJECT "{subject}"')[1] == [b""]
+    client.logout()
+    # Without a detail, the inbox as always.
+    subject, body, data = message("someone@example.net", "bob@example.test")
+    send_25(c.port[25], "someone@example.net", ["bob@example.test"], data)
     assert wait_for_subject(c.port[993], "bob@example.test", USERS["bob@example.test"],
                             subject) == body
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from clients import message, tls_context
+from clients import CLIENT_NAME, message, tls_context
 
 USERS = {"alice@example.test": "alice-secret-1"}
 
@@ -36,13 +36,15 @@ def server(image, tmp_path_factory, request):
 
 def test_no_open_relay_on_25(server):
     _, _, data = message("spammer@example.net", "victim@elsewhere.example")
-    client = smtplib.SMTP("127.0.0.1", server.port[25], timeout=10)
+    client = smtplib.SMTP("127.0.0.1", server.port[25], local_hostname=CLIENT_NAME,
+                          timeout=10)
     with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
         client.sendmail("spammer@example.net", ["victim@elsewhere.example"], data)
     code, text = refused.value.recipients["victim@elsewhere.example"]
     assert code == 554 and b"Relay access denied" in text
     # Even after STARTTLS, without a login.
-    client = smtplib.SMTP("127.0.0.1", server.port[25], timeout=10)
+    client = smtplib.SMTP("127.0.0.1", server.port[25], local_hostname=CLIENT_NAME,
+                          timeout=10)
     client.starttls(context=tls_context())
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         client.sendmail("spammer@example.net", ["victim@elsewhere.example"], data)
@@ -50,7 +52,8 @@ def test_no_open_relay_on_25(server):
 
 def test_auth_is_never_offered_before_tls_and_never_on_25(server):
     for port in (server.port[25], server.port[587]):
-        client = smtplib.SMTP("127.0.0.1", port, timeout=10)
+        client = smtplib.SMTP("127.0.0.1", port, local_hostname=CLIENT_NAME,
+                              timeout=10)
         client.ehlo("client.example.net")
         assert "auth" not in client.esmtp_features
         assert "starttls" in client.esmtp_features
@@ -58,7 +61,8 @@ def test_auth_is_never_offered_before_tls_and_never_on_25(server):
         client.ehlo("client.example.net")
         assert ("auth" in client.esmtp_features) == (port == server.port[587])
     # Submission refuses mail from anyone not logged in.
-    client = smtplib.SMTP("127.0.0.1", server.port[587], timeout=10)
+    client = smtplib.SMTP("127.0.0.1", server.port[587], local_hostname=CLIENT_NAME,
+                          timeout=10)
     client.starttls(context=tls_context())
     with pytest.raises(smtplib.SMTPException):
         client.sendmail("alice@example.test", ["alice@example.test"], "Subject: x\r\n\r\nx")
@@ -76,7 +80,8 @@ def test_login_over_plaintext_is_refused_and_wrong_passwords_fail(server):
     imaps = imaplib.IMAP4_SSL("127.0.0.1", server.port[993], ssl_context=tls_context())
     with pytest.raises(imaplib.IMAP4.error):
         imaps.login("alice@example.test", "wrong-password")
-    smtp = smtplib.SMTP_SSL("127.0.0.1", server.port[465], context=tls_context(), timeout=10)
+    smtp = smtplib.SMTP_SSL("127.0.0.1", server.port[465], local_hostname=CLIENT_NAME,
+                           context=tls_context(), timeout=10)
     with pytest.raises(smtplib.SMTPAuthenticationError):
         smtp.login("alice@example.test", "wrong-password")
     # ... and the right one works, over TLS.

@@ -1,6 +1,7 @@
 """mailinit's PID-1 behaviour, observed from outside the namespace."""
 
 import ctypes
+import json
 import os
 import platform
 import re
@@ -8,6 +9,8 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from conftest import FAKE, IN_DELETE, IN_OPEN, config, proc_status, service, wait_until
 
@@ -294,10 +297,65 @@ def test_children_get_a_clean_signal_state_devnull_stdin_and_no_stray_fds(start,
     assert status["SigIgn"] == "0000000000000000", (status, run.log())
     assert sorted(os.listdir(f"/proc/{pid}/fd")) == ["0", "1", "2"]
     assert os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
-    # stdout and stderr are mailinit's own: the container log.
-    assert os.readlink(f"/proc/{pid}/fd/2") == os.readlink(f"/proc/{run.pid}/fd/2")
+    # stdout and stderr are one pipe that mailinit reads: each line logged as the service's.
+    assert os.readlink(f"/proc/{pid}/fd/2") == os.readlink(f"/proc/{pid}/fd/1")
+    assert os.readlink(f"/proc/{pid}/fd/2").startswith("pipe:")
     os.close(extra_r)
     os.close(extra_w)
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_what_a_service_prints_is_logged_as_its_own_lines_in_the_log_format(start, tmp_path,
+                                                                          log_format):
+    """A daemon that prints before its logging is set up (rspamd does) must not break the
+    log's format: each line it writes to stdout or stderr becomes one record of its name."""
+    script = ("printf 'first line\\nsecond '; sleep 0.2; printf 'half\\n' >&2; "
+              "printf 'no newline at the end'; exec sleep 1000")
+    run = start(config(service("talker", ["sh", "-c", script])),
+                env={"LOG_FORMAT": log_format})
+    if log_format == "plain":
+        run.wait_log(r"^talker: second half$")
+        assert re.search(r"^talker: first line$", run.log(), re.M), run.log()
+    else:
+        run.wait_log(r'"program":"talker".*"message":"second half"')
+        for line in run.log().splitlines():
+            json.loads(line)  # every line is one object
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0
+    # What was left without a newline is logged when the service is gone.
+    assert "no newline at the end" in run.log()
+
+
+def test_what_a_killed_service_leaves_in_its_process_group_is_ended_before_the_restart(
+        start, tmp_path):
+    """rspamd's workers outlived a kill -9 of its main process and kept its port: every
+    restart failed to bind until mailinit gave up. A worker in the service's process group
+    now goes with it."""
+    marker = str(1000000 + os.getpid())  # the worker's sleep, told apart from any other
+
+    def workers():
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            status = proc_status(entry.name) if entry.name.isdigit() else None
+            if argv[:2] == [b"sleep", marker.encode()] and status and status["State"][0] != "Z":
+                found.append(int(entry.name))
+        return found
+
+    # Restarted only 60 s later: no new worker appears while the test looks.
+    run = start(config(service("boss", ["sh", "-c", f"sleep {marker} & exec sleep 1000"]),
+                       restart_delay=60))
+    run.wait_log(r"boss: started with pid")
+    leader = wait_until(lambda: run.service_pid("boss"), 5, "the service's pid")
+    wait_until(workers, 5, "the worker")
+    os.kill(leader, signal.SIGKILL)
+    run.wait_log(r"boss: restarting")
+    wait_until(lambda: not workers(), 5, "the worker to be gone")
     run.kill(signal.SIGTERM)
     assert run.wait() == 0
 

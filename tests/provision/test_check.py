@@ -251,7 +251,8 @@ def test_relay_password_goes_to_a_0600_map_and_is_never_printed(check):
 
 
 def test_disabled_protocols_have_no_listener(check):
-    result = check({**OK, "ENABLE_POP3": "no", "ENABLE_DKIM": "no", "ENABLE_IMAP": "yes"})
+    result = check({**OK, "ENABLE_POP3": "no", "ENABLE_DKIM": "no", "ENABLE_IMAP": "yes",
+                    "ENABLE_RSPAMD": "no"})
     assert result.status == 0, result.output
     dovecot = result.file("/etc/dovecot/dovecot.conf")
     assert re.search(r"^protocols = lmtp imap$", dovecot, re.M)
@@ -380,12 +381,14 @@ POSTFIX_PORTS = "postfix (smtp 25, submission 587, submissions 465)"
 
 @pytest.mark.parametrize("env,line", [
     ({"ENABLE_MANAGESIEVE": "yes"},
-     f"dovecot (imap 143/993, pop3 110/995, sieve 4190), opendkim, {POSTFIX_PORTS}"),
-    ({}, f"dovecot (imap 143/993, pop3 110/995), opendkim, {POSTFIX_PORTS}"),
-    ({"ENABLE_POP3": "no", "ENABLE_MANAGESIEVE": "yes"},
+     f"dovecot (imap 143/993, pop3 110/995, sieve 4190), opendkim, rspamd, redis, "
+     f"{POSTFIX_PORTS}"),
+    ({}, f"dovecot (imap 143/993, pop3 110/995), opendkim, rspamd, redis, {POSTFIX_PORTS}"),
+    ({"ENABLE_POP3": "no", "ENABLE_MANAGESIEVE": "yes", "ENABLE_RSPAMD": "no"},
      f"dovecot (imap 143/993, sieve 4190), opendkim, {POSTFIX_PORTS}"),
-    ({"ENABLE_IMAP": "no", "ENABLE_DKIM": "no"}, f"dovecot (pop3 110/995), {POSTFIX_PORTS}"),
-], ids=["everything", "defaults", "no-pop3", "no-imap-no-dkim"])
+    ({"ENABLE_IMAP": "no", "ENABLE_DKIM": "no"},
+     f"dovecot (pop3 110/995), rspamd, redis, {POSTFIX_PORTS}"),
+], ids=["everything", "defaults", "no-pop3-no-rspamd", "no-imap-no-dkim"])
 def test_check_says_what_it_would_start(check, env, line):
     """One line: items joined by ", ", what is off left out."""
     result = check({**OK, **env})

@@ -1,5 +1,6 @@
 """deploy/kubernetes/ keeps the promises docs/kubernetes.md makes about it."""
 
+import json
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,14 @@ def documents():
     return {d["kind"]: d for d in docs}
 
 
-def test_the_statefulset_has_the_three_volumes_probes_grace_and_capabilities():
+def image_volumes():
+    """The VOLUME paths the Containerfile declares."""
+    line = next(l for l in (ROOT / "Containerfile").read_text().splitlines()
+                if l.startswith("VOLUME "))
+    return set(json.loads(line[len("VOLUME "):]))
+
+
+def test_the_statefulset_has_every_volume_of_the_image_probes_grace_and_capabilities():
     kinds = documents()
     sts = kinds["StatefulSet"]
     pod = sts["spec"]["template"]["spec"]
@@ -28,7 +36,9 @@ def test_the_statefulset_has_the_three_volumes_probes_grace_and_capabilities():
     claims = {c["metadata"]["name"] for c in sts["spec"]["volumeClaimTemplates"]}
 
     assert sts["spec"]["replicas"] == 1
-    assert {mounts["/etc/mailinit"], mounts["/var/mail"], mounts["/var/spool/postfix"]} == claims
+    assert {"/etc/mailinit", "/var/mail", "/var/spool/postfix", "/var/lib/redis",
+            "/var/lib/rspamd"} == image_volumes()
+    assert {mounts[path] for path in image_volumes()} == claims
     # The certificate comes from the Secret cert-manager fills, at the paths mailinit reads.
     secret = next(v for v in pod["volumes"] if v["name"] == mounts["/certs"])
     assert secret["secret"]["secretName"] == kinds["Certificate"]["spec"]["secretName"]

@@ -167,10 +167,42 @@ static void the_shipped_configuration_loads(void **state)
 	capture_end(msg, sizeof(msg));
 	if (status != 0)
 		fail_msg("configs/services.conf: %s", msg);
-	/* Postfix stops first: it is last in start order. */
+	/* Postfix stops first: it is last in start order; Redis stops last, after rspamd. */
 	assert_string_equal(c.services[c.count - 1].name, "postfix");
 	assert_non_null(c.services[c.count - 1].pidfile);
+	assert_string_equal(c.services[0].name, "redis");
+	assert_string_equal(c.services[0].enabled_by, "ENABLE_RSPAMD");
+	assert_string_equal(c.services[c.count - 2].name, "rspamd");
 	services_free(&c);
+}
+
+static void switched_services_keep_their_switch_and_can_be_left_out(void **state)
+{
+	struct supervisor_config c;
+	char msg[2048];
+
+	(void)state;
+	assert_int_equal(parse("service store { command = {\"redis\"} order = 5\n"
+			       "  enabled_by = \"ENABLE_FILTER\" reloads = false }\n"
+			       "service filter { command = {\"rspamd\"} order = 20\n"
+			       "  enabled_by = \"ENABLE_FILTER\" }\n"
+			       "service mta { command = {\"postfix\"} order = 30 }\n",
+			       &c, msg, sizeof(msg)),
+			 0);
+	assert_string_equal(c.services[0].enabled_by, "ENABLE_FILTER");
+	assert_false(c.services[0].reloads);
+	assert_true(c.services[1].reloads);
+	assert_string_equal(c.services[2].enabled_by, "");
+	services_remove(&c, 1);
+	assert_int_equal(c.count, 2);
+	assert_string_equal(c.services[0].name, "store");
+	assert_string_equal(c.services[1].name, "mta");
+	assert_string_equal(c.services[1].argv[0], "postfix");
+	services_free(&c);
+	assert_int_equal(
+	    parse("service a { command = {\"true\"} enabled_by = \"\" }", &c, msg, sizeof(msg)),
+	    -1);
+	assert_non_null(strstr(msg, "enabled_by: a switch name of 1 to 31 characters"));
 }
 
 int run_services_tests(void)
@@ -183,6 +215,7 @@ int run_services_tests(void)
 	    cmocka_unit_test(too_many_services),
 	    cmocka_unit_test(missing_file_names_the_file_and_what_to_do),
 	    cmocka_unit_test(the_shipped_configuration_loads),
+	    cmocka_unit_test(switched_services_keep_their_switch_and_can_be_left_out),
 	};
 	return cmocka_run_group_tests_name("services", tests, NULL, NULL);
 }

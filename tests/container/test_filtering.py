@@ -1,0 +1,347 @@
+"""Inbound filtering (rspamd, ENABLE_RSPAMD=yes by default), seen from outside: port 25
+with a real DNS server (NSD, dns_server.py) serving the zones rspamd checks. The server's
+own zone is what `mailinit dns` prints, so these tests also check those records."""
+
+import base64
+import email
+import email.utils
+import smtplib
+import subprocess
+import time
+import uuid
+
+import dkim
+import pytest
+
+from clients import (CLIENT_NAME, imap_connect_and_login, message, submit,
+                     wait_for_subject)
+from conftest import IMAGE, engine
+
+USERS = {"alice@example.test": "alice-secret-1", "bob@example.test": "bob-secret-2"}
+BOB = ("bob@example.test", USERS["bob@example.test"])
+GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+
+@pytest.fixture(scope="module")
+def sender_key(tmp_path_factory):
+    """sender.test's DKIM key: (private PEM, public key base64)."""
+    path = tmp_path_factory.mktemp("dkim") / "sender.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(path), "2048"], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "rsa", "-in", str(path), "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return path.read_bytes(), base64.b64encode(der).decode()
+
+
+def client_address():
+    """The address the server sees test clients at: the container network's gateway (ports
+    published on 127.0.0.1 are forwarded from there)."""
+    return engine("network", "inspect", "podman", "-f",
+                  "{{range .Subnets}}{{.Gateway}}{{end}}").stdout.strip()
+
+
+def zones(public_key):
+    dkim_text = f'"v=DKIM1; k=rsa; p={public_key[:200]}" "{public_key[200:]}"'
+    return {
+        "example.test": [],  # the server's own: what `mailinit dns` prints, once it runs
+        # A domain with the strictest policy: no host may send for it, only signed mail passes.
+        # Its mail server is elsewhere: SPF fails from the test client, so only what its
+        # DKIM key signed passes DMARC (as its mail does through a forwarder).
+        "sender.test": ['@ IN TXT "v=spf1 mx -all"', '_dmarc IN TXT "v=DMARC1; p=reject"',
+                        f"test._domainkey IN TXT ( {dkim_text} )", "@ IN MX 10 mx",
+                        "mx IN A 192.0.2.25"],
+        # A domain whose mail comes from the test client's address, DMARC monitoring only.
+        # A domain whose mail comes from the test client's address, as a well-kept one's
+        # does (its MX, the name it says HELO with, SPF); DMARC monitoring only.
+        "friend.test": [f'@ IN TXT "v=spf1 ip4:{client_address()} -all"',
+                        '_dmarc IN TXT "v=DMARC1; p=none"', "@ IN MX 10 mx",
+                        f"mx IN A {client_address()}"],
+    }
+
+
+def own_zone(container, dmarc_policy=None):
+    """example.test as `mailinit dns` prints it, and the A record of its MX."""
+    printed = container.exec("mailinit", "dns", "example.test").stdout
+    records = [line for line in printed.splitlines() if line and not line.startswith(";")]
+    if dmarc_policy:
+        records = [r.replace("p=quarantine", f"p={dmarc_policy}") for r in records]
+    address = engine("inspect", "-f", "{{.NetworkSettings.IPAddress}}",
+                     container.name).stdout.strip()
+    return records + [f"mail.example.test. IN A {address}"]
+
+
+@pytest.fixture
+def served(start, dns, sender_key):
+    """A server pointed at the test DNS, whose own zone is served: (container, dns)."""
+
+    def _served(env=None):
+        server = dns(zones(sender_key[1]))
+        c = start(accounts=USERS, env={"GREYLISTING": "yes", **(env or {})},
+                  options=("--dns", server.ip))
+        server.serve("example.test", own_zone(c))
+        return c, server
+
+    return _served
+
+
+def mail(sender, recipient, body, subject=None, extra=""):
+    subject = subject or f"test {uuid.uuid4().hex}"
+    domain = sender.split("@")[1]
+    data = (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\n"
+            f"Date: {email.utils.formatdate()}\r\n"
+            f"Message-ID: <{uuid.uuid4().hex}@{domain}>\r\n{extra}\r\n{body}\r\n")
+    return subject, data
+
+
+def messages(port, user, password, folder="INBOX", subject=None, wait=15):
+    """The parsed messages in FOLDER (with SUBJECT), once there is one."""
+    deadline = time.monotonic() + wait
+    while True:
+        client = imap_connect_and_login(port, user, password)
+        found = []
+        if client.select(f'"{folder}"', readonly=True)[0] == "OK":
+            _, ids = client.search(None, "ALL")
+            for n in ids[0].split():
+                _, data = client.fetch(n, "(RFC822)")
+                parsed = email.message_from_bytes(data[0][1])
+                if subject is None or parsed["Subject"] == subject:
+                    found.append(parsed)
+        client.logout()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def send_25(port, sender, recipients, data):
+    """As friend.test's mail server: HELO with its name, which resolves to the client."""
+    client = smtplib.SMTP("127.0.0.1", port, local_hostname="mx.friend.test", timeout=30)
+    try:
+        client.sendmail(sender, recipients, data)
+    finally:
+        client.close()
+
+
+def refused_at_data(port, sender, data):
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        send_25(port, sender, ["bob@example.test"], data)
+    return refused.value.smtp_code, refused.value.smtp_error.decode()
+
+
+def test_gtube_is_refused_and_clean_mail_delivered_with_authentication_results(served):
+    c, _ = served()
+    _, spam = mail("someone@friend.test", "bob@example.test", GTUBE)
+    code, text = refused_at_data(c.port[25], "someone@friend.test", spam)
+    assert code == 554 and text.startswith("5.7.1"), (code, text)
+
+    subject, clean = mail("someone@friend.test", "bob@example.test",
+                          "Hello Bob, the minutes of Tuesday's meeting are attached below.")
+    send_25(c.port[25], "someone@friend.test", ["bob@example.test"], clean)
+    [delivered] = messages(c.port[993], *BOB, subject=subject)
+    results = delivered.get_all("Authentication-Results")
+    assert results and len(results) == 1, delivered.items()
+    assert results[0].startswith("mail.example.test;"), results
+    assert "spf=pass" in results[0] and "dmarc=pass" in results[0], results
+    assert delivered["X-Spam-Status"].startswith("No,"), delivered.items()
+    # Nothing of the GTUBE message reached any folder.
+    assert not messages(c.port[993], *BOB, folder="Junk", wait=0)
+    assert len(messages(c.port[993], *BOB, wait=0)) == 1
+
+
+def test_forged_mail_from_a_p_reject_domain_is_refused_and_its_signed_mail_delivered(
+        served, sender_key):
+    c, _ = served()
+    _, forged = mail("ceo@sender.test", "bob@example.test", "Please wire the money today.")
+    code, text = refused_at_data(c.port[25], "ceo@sender.test", forged)
+    assert code == 554 and text.startswith("5.7.1"), (code, text)
+
+    subject, genuine = mail("ceo@sender.test", "bob@example.test", "The board meets at ten.")
+    signature = dkim.sign(genuine.encode(), b"test", b"sender.test", sender_key[0],
+                          include_headers=[b"From", b"To", b"Subject", b"Date",
+                                           b"Message-ID"])
+    send_25(c.port[25], "ceo@sender.test", ["bob@example.test"], signature + genuine.encode())
+    [delivered] = messages(c.port[993], *BOB, subject=subject)
+    [results] = delivered.get_all("Authentication-Results")
+    assert "dkim=pass header.d=sender.test" in results, results
+    assert "spf=fail" in results and "dmarc=pass" in results, results
+
+
+def test_own_domain_forged_in_the_header_follows_our_published_dmarc_policy(served):
+    """Envelope senders in our domains are refused on 25 by Postfix (test_spoofing.py); a
+    forged header From of ours fails DMARC, and the policy `mailinit dns` publishes
+    (p=quarantine) files it into Junk; an operator who publishes p=reject has it refused."""
+    c, server = served()
+    subject, forged = mail("alice@example.test", "bob@example.test", "Your password expires.")
+    send_25(c.port[25], "someone@friend.test", ["bob@example.test"], forged)
+    [junk] = messages(c.port[993], *BOB, folder="Junk", subject=subject)
+    assert junk["X-Spam-Flag"] == "YES", junk.items()
+    assert "dmarc=fail" in junk["Authentication-Results"], junk.items()
+    assert not messages(c.port[993], *BOB, subject=subject, wait=0)
+
+    server.serve("example.test", own_zone(c, dmarc_policy="reject"))
+    _, forged = mail("alice@example.test", "bob@example.test", "Your password expires.")
+    code, text = refused_at_data(c.port[25], "someone@friend.test", forged)
+    assert code == 554 and text.startswith("5.7.1"), (code, text)
+
+
+def test_mail_signed_by_our_opendkim_verifies_through_the_published_records(served):
+    """Sent on 587 (signed by OpenDKIM), then relayed back in on 25 as another server would:
+    rspamd finds the key where `mailinit dns` said to publish it."""
+    c, _ = served()
+    subject, data = mail("alice@example.test", "bob@example.test", "Signed at the source.")
+    submit(c.port[587], "alice@example.test", USERS["alice@example.test"],
+           "alice@example.test", ["bob@example.test"], data)
+    [first] = messages(c.port[993], *BOB, subject=subject)
+    assert first["DKIM-Signature"] and "d=example.test" in first["DKIM-Signature"]
+    assert first["Authentication-Results"] is None, "our own users' mail carries no verdict"
+    # As it left: without the headers delivery added.
+    for header in ("Return-Path", "Delivered-To", "Received"):
+        del first[header]
+    send_25(c.port[25], "relay@friend.test", ["bob@example.test"], first.as_bytes())
+    copies = messages(c.port[993], *BOB, subject=subject)
+    deadline = time.monotonic() + 15
+    while len(copies) < 2 and time.monotonic() < deadline:
+        copies = messages(c.port[993], *BOB, subject=subject)
+    [results] = [m["Authentication-Results"] for m in copies if m["Authentication-Results"]]
+    assert "dkim=pass header.d=example.test" in results, results
+    assert "dmarc=pass" in results, results
+
+
+def test_greylisting_defers_a_first_try_and_accepts_the_retry_after_the_delay(served):
+    c, _ = served(env={"SPAM_GREYLIST_SCORE": "1", "GREYLIST_DELAY": "3"})
+    # No Date and no Message-ID: doubtful enough to pass SPAM_GREYLIST_SCORE=1.
+    subject = f"test {uuid.uuid4().hex}"
+    data = (f"From: someone@friend.test\r\nTo: bob@example.test\r\nSubject: {subject}\r\n\r\n"
+            "Are you free for lunch?\r\n")
+    code, text = refused_at_data_temporarily(c.port[25], data)
+    first_try = time.monotonic()
+    assert code == 451 and "Greylisted" in text, (code, text)
+    code, _ = refused_at_data_temporarily(c.port[25], data)
+    assert code == 451, "a retry before GREYLIST_DELAY is deferred again"
+    accepted_at = None
+    while accepted_at is None and time.monotonic() < first_try + 60:
+        time.sleep(1)
+        try:
+            send_25(c.port[25], "someone@friend.test", ["bob@example.test"], data)
+            accepted_at = time.monotonic()
+        except smtplib.SMTPDataError as deferred:
+            assert deferred.smtp_code == 451, deferred
+    assert accepted_at is not None and accepted_at - first_try >= 3
+    assert messages(c.port[993], *BOB, subject=subject)
+
+
+def refused_at_data_temporarily(port, data):
+    with pytest.raises(smtplib.SMTPDataError) as deferred:
+        send_25(port, "someone@friend.test", ["bob@example.test"], data)
+    return deferred.value.smtp_code, deferred.value.smtp_error.decode()
+
+
+def processes(container):
+    names = container.exec("sh", "-c", "cat /proc/[0-9]*/comm", check=False).stdout
+    return set(names.split())
+
+
+def test_with_rspamd_off_neither_rspamd_nor_redis_runs_and_mail_is_not_filtered(start):
+    c = start(accounts=USERS, env={"ENABLE_RSPAMD": "no"})
+    running = processes(c)
+    assert "master" in running and "dovecot" in running, running
+    assert not {"rspamd", "redis-server"} & running, running
+    health = c.exec("mailinit", "health").stdout
+    assert "rspamd" not in health and "redis" not in health, health
+    assert "rspamd" not in c.exec("postconf", "-h", "smtpd_milters").stdout
+    subject, body, data = message("someone@example.net", "bob@example.test", body=GTUBE)
+    send_25(c.port[25], "someone@example.net", ["bob@example.test"], data)
+    assert wait_for_subject(c.port[993], *BOB, subject) == GTUBE
+
+
+def test_rspamd_and_redis_run_and_health_probes_them(start):
+    c = start(accounts=USERS)
+    running = processes(c)
+    assert {"rspamd", "redis-server"} <= running, running
+    health = c.exec("mailinit", "health").stdout
+    for name, answer in (("rspamd", "milter option negotiation"), ("controller", "pong"),
+                         ("redis", "+PONG")):
+        assert any(line.split()[:2] == ["ok", name] and answer in line
+                   for line in health.splitlines()), health
+    # rspamd's own check of the configuration mailinit rendered for it.
+    configtest = c.exec("rspamadm", "configtest", check=False)
+    assert configtest.returncode == 0 and "syntax OK" in configtest.stdout, configtest
+    # Redis listens on its socket only.
+    assert "0.0.0.0:6379" not in c.exec("cat", "/proc/net/tcp", check=False).stdout
+    assert c.exec("redis-cli", "-s", "/run/redis/redis.sock", "CONFIG", "GET",
+                  "port").stdout.split() == ["port", "0"]
+
+
+def test_mail_waits_with_4xx_while_rspamd_is_not_up(start, tmp_path):
+    """No unfiltered mail: Postfix's milter default for rspamd is tempfail. Here rspamd is
+    left out of a copy of the service file, so it never comes up."""
+    services = engine("run", "--rm", "--entrypoint", "cat", IMAGE,
+                      "/usr/share/mailinit/services.conf").stdout
+    head, _, rest = services.partition("service rspamd {")
+    without = head + rest.partition("\n}\n")[2]
+    (tmp_path / "services.conf").write_text(without)
+    c = start(accounts=USERS, wait=False,
+              volumes=(f"{tmp_path / 'services.conf'}:/etc/services-test.conf:ro",),
+              env={"MAILINIT_CONF": "/etc/services-test.conf"})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client = smtplib.SMTP("127.0.0.1", c.port[25], local_hostname=CLIENT_NAME,
+                                  timeout=10)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, c.logs()
+            time.sleep(0.2)
+    _, _, data = message("someone@example.net", "bob@example.test")
+    # Postfix says so as soon as it would first need the milter: at MAIL FROM.
+    with pytest.raises(smtplib.SMTPResponseException) as deferred:
+        client.sendmail("someone@example.net", ["bob@example.test"], data)
+    client.close()
+    assert deferred.value.smtp_code == 451, deferred.value
+    assert "rspamd" in c.exec("mailinit", "health", check=False).stdout
+
+
+def test_a_reload_that_turns_rspamd_off_is_refused_until_a_restart(start):
+    c = start(accounts=USERS)
+    (c.config_dir / "mailinit.conf").write_text("enable_rspamd = \"no\"\n")
+    c.exec("mailinit", "reload")
+    deadline = time.monotonic() + 15
+    while "takes a restart" not in c.logs():
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.2)
+    assert {"rspamd", "redis-server"} <= processes(c)
+    health = c.exec("mailinit", "health", check=False)
+    assert "the last change was refused" in health.stdout, health.stdout
+    c.restart()
+    assert not {"rspamd", "redis-server"} & processes(c)
+
+
+def rcpt_answer(port, recipient, size):
+    """The answer to RCPT TO after MAIL FROM with SIZE, in a session of its own (an smtpd
+    reads the maps when it starts: a new account is seen by new sessions)."""
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="mx.friend.test", timeout=30) as smtp:
+        smtp.ehlo()
+        smtp.mail("someone@example.net", [f"SIZE={size}"])
+        return smtp.rcpt(recipient)
+
+
+def test_a_full_mailbox_is_refused_at_rcpt_and_nothing_is_bounced(start):
+    """Dovecot's quota-status, asked by Postfix at RCPT: 552 during SMTP (the sender's own
+    server tells its user), so this server never sends a bounce to a forged sender."""
+    c = start(accounts=USERS)
+    c.exec("sh", "-c", "printf 'carol-secret-3\\n' | mailinit user add carol@example.test "
+                       "--quota 10K --password-stdin")
+    deadline = time.monotonic() + 15
+    while (answer := rcpt_answer(c.port[25], "carol@example.test", 6500))[0] != 250:
+        assert time.monotonic() < deadline, answer  # the new account is live after its reload
+        time.sleep(0.3)
+    _, big = mail("someone@example.net", "carol@example.test", "x" * 6000)
+    send_25(c.port[25], "someone@example.net", ["carol@example.test"], big)
+    deadline = time.monotonic() + 15
+    while (answer := rcpt_answer(c.port[25], "carol@example.test", 6500))[0] == 250:
+        assert time.monotonic() < deadline, "still room after the first message was delivered"
+        time.sleep(0.3)
+    code, text = answer
+    assert code == 552 and b"Mailbox is full" in text, answer
+    # Nothing bounced: the queue is empty, and the one message is in the mailbox.
+    assert "Mail queue is empty" in c.exec("postqueue", "-p").stdout
+    assert len(messages(c.port[993], "carol@example.test", "carol-secret-3")) == 1

@@ -1,0 +1,57 @@
+"""Switched services (enabled_by = "ENABLE_X" in the service file): run only when that yes/no
+setting is on, as rspamd and Redis run by ENABLE_RSPAMD. The set is fixed for the run: a
+live reload that turns a switch over is refused, and the services keep running."""
+
+import signal
+
+from conftest import FAKE, config, service, wait_until
+from test_stop_grace import provisioning_env
+
+DAEMON = str(FAKE / "daemon.sh")
+
+
+def services(tmp_path):
+    return [service("filter", [DAEMON, "filter", str(tmp_path)], order=2,
+                    enabled_by="ENABLE_RSPAMD"),
+            service("mta", [DAEMON, "mta", str(tmp_path)], order=3)]
+
+
+def test_a_switched_off_service_does_not_run_and_the_log_says_why(start, tmp_path):
+    run = start(config(*services(tmp_path)), env={"ENABLE_RSPAMD": "no"})
+    run.wait_log(r"supervising 1 services")
+    assert "ENABLE_RSPAMD is off: filter does not run" in run.log()
+    run.wait_log(r"mta: started with pid")
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+    assert "filter: started" not in run.log()
+
+
+def test_a_switch_on_by_default_runs_its_service(start, tmp_path):
+    run = start(config(*services(tmp_path)), env={})
+    run.wait_log(r"supervising 2 services")
+    run.wait_log(r"filter: started with pid")
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+
+def test_a_switch_that_names_no_yes_no_setting_stops_the_start(start, tmp_path):
+    for name in ("ENABLE_NOTHING", "MAIL_DOMAIN"):
+        run = start(config(service("filter", [DAEMON, "filter", str(tmp_path)],
+                                   enabled_by=name)), env={})
+        assert run.wait(timeout=30) == 78, run.log()
+        assert f'service filter: enabled_by = "{name}" names no yes/no setting' in run.log()
+
+
+def test_a_reload_that_turns_a_switch_over_is_refused_and_nothing_stops(start, tmp_path):
+    (tmp_path / "config").mkdir()
+    run = start(config(*services(tmp_path), provision="true"), env=provisioning_env(tmp_path))
+    run.wait_log(r"filter: started with pid")
+    (tmp_path / "config" / "mailinit.conf").write_text('enable_rspamd = "no"\n')
+    run.kill(signal.SIGHUP)
+    run.wait_log(r"reload: ENABLE_RSPAMD is now no \(\S+/config/mailinit.conf:1\) but was "
+                 r"yes at the start: it starts or stops services, so it takes a restart")
+    assert "filter: reloading" not in run.log() and "filter: stopped" not in run.log()
+    status = tmp_path / "root" / "reload-status"
+    wait_until(lambda: status.exists() and "refused" in status.read_text(), what="refused")
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
