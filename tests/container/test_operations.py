@@ -24,13 +24,16 @@ def exec_stdin(container, text, *command):
 
 def imap_login(port, user, password):
     """True when USER logs in, False when the login is refused. None when the connection
-    lands in a Dovecot reload and is greeted with "BYE Shutting down": a real client
-    retries then, and so do the callers."""
+    lands in a Dovecot reload: greeted with "BYE Shutting down", or closed before the
+    greeting (EOF) by a login process the reload ends; a real client retries then, and so
+    do the callers."""
     import imaplib
+    import ssl
     try:
         client = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=tls_context())
-    except (imaplib.IMAP4.error, ConnectionError) as error:
-        assert "Shutting down" in str(error) or isinstance(error, ConnectionError), error
+    except (imaplib.IMAP4.error, ConnectionError, ssl.SSLEOFError) as error:
+        cut = isinstance(error, (imaplib.IMAP4.abort, ConnectionError, ssl.SSLEOFError))
+        assert cut or "Shutting down" in str(error), error
         return None
     try:
         client.login(user, password)
