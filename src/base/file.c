@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,16 +26,14 @@
 /* Files that report no size (/proc, /sys) are read to their end, up to this much. */
 #define SIZELESS_MAX (1 << 20)
 
-char *file_read(const char *path, size_t *len)
+/* The rest of FD, read whole; NULL with errno set. FD is closed. */
+static char *read_whole(int fd, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	char *data;
 	ssize_t got;
 	size_t total = 0, want;
 
-	if (fd < 0)
-		return NULL;
 	if (fstat(fd, &st) != 0) {
 		close(fd);
 		return NULL;
@@ -50,6 +50,45 @@ char *file_read(const char *path, size_t *len)
 	if (len)
 		*len = total;
 	return data;
+}
+
+char *file_read(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? NULL : read_whole(fd, len);
+}
+
+/* NAME in DIR_FD; a symbolic link only to a file beneath DIR_FD (openat2 RESOLVE_BENEATH). */
+static int open_beneath(int dir_fd, const char *name)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	long fd = syscall(SYS_openat2, dir_fd, name, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS) /* before Linux 5.6: no link at all */
+		return openat(dir_fd, name,
+			      O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	return (int)fd;
+}
+
+char *file_read_at(int dir_fd, const char *name, size_t *len)
+{
+	int fd = open_beneath(dir_fd, name);
+	struct stat st;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SIZELESS_MAX) {
+		close(fd);
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		return NULL;
+	}
+	return read_whole(fd, len);
 }
 
 static int already_written(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,

@@ -33,5 +33,9 @@ int file_mkdirs(const char *path, mode_t mode, uid_t uid, gid_t gid);
 /* Read a whole file into a NUL-terminated allocated string; NULL with errno set.
    A file that reports no size (/proc) is read to its end, up to 1 MiB. */
 char *file_read(const char *path, size_t *len);
+/* NAME in DIR_FD, only if a regular file of at most 1 MiB (else EFBIG, EINVAL), through a
+   symbolic link only to a file beneath DIR_FD (else EXDEV; a Kubernetes ConfigMap's files
+   are links into its ..data directory); as file_read otherwise. */
+char *file_read_at(int dir_fd, const char *name, size_t *len);
 
 #endif

@@ -6,9 +6,11 @@
  *	See log.h. The level is the only state here; it is set once at start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +21,98 @@
 
 static enum log_level threshold = LOG_LEVEL_INFO;
 static bool json_lines;
+/* Where lines go: standard output and error, or PID 1's own non-blocking copies of them. */
+static int out_fd = STDOUT_FILENO, err_fd = STDERR_FILENO;
+/* Lines a full log pipe did not take since the last that went out. */
+static unsigned long dropped;
+
+/*
+ * FD (1 or 2) as an open file description of this process's own, non-blocking: a pipe or
+ * terminal the log's reader has stopped reading must not stop PID 1. A new description
+ * (open of /proc/self/fd/N), so the daemons and commands that share the original keep theirs
+ * as it was. A file or socket stays as it is (no full pipe there, or no way to reopen it).
+ */
+static int own_nonblocking(int fd)
+{
+	char path[32];
+	struct stat st;
+	int copy;
+
+	if (fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
+		return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	copy = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	return copy >= 0 ? copy : fd;
+}
+
+void log_never_block(void)
+{
+	out_fd = own_nonblocking(STDOUT_FILENO);
+	err_fd = own_nonblocking(STDERR_FILENO);
+}
+
+/*
+ * What a full pipe took of a line only in part (one longer than PIPE_BUF, 4 KiB): the rest
+ * goes out before anything else, so that lines never run into each other.
+ */
+static char pending[64 * 1024];
+static size_t pending_len;
+static int pending_fd = -1;
+
+static bool flush_pending(void)
+{
+	while (pending_len > 0) {
+		ssize_t n = write(pending_fd, pending, pending_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) /* full: wait for the next line; closed: let the rest go */
+			return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK;
+		memmove(pending, pending + n, pending_len - (size_t)n);
+		pending_len -= (size_t)n;
+	}
+	return true;
+}
+
+/* One write per line, never waiting for a full pipe: a refused line is counted. */
+static void emit(int fd, const char *line, size_t len)
+{
+	ssize_t n;
+
+	if (!flush_pending()) {
+		dropped++;
+		return;
+	}
+	pending_len = 0;
+	if ((n = write(fd, line, len)) < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			dropped++;
+		return;
+	}
+	if ((size_t)n < len) {
+		size_t rest = len - (size_t)n;
+
+		if (rest > sizeof(pending))
+			rest = sizeof(pending); /* longer than any line: cut, still ended */
+		memcpy(pending, line + n, rest);
+		pending[rest - 1] = '\n';
+		pending_len = rest;
+		pending_fd = fd;
+		return;
+	}
+	if (dropped > 0) {
+		unsigned long count = dropped;
+
+		dropped = 0;
+		log_warn("%lu log line%s dropped: the log's reader did not keep up", count,
+			 count == 1 ? " was" : "s were");
+	}
+}
+
+void log_write_out(const char *line, size_t len)
+{
+	emit(out_fd, line, len);
+}
 
 void log_set_json(bool json)
 {
@@ -67,9 +161,7 @@ static void write_json(enum log_level level, const char *message, size_t len)
 	buffer_puts(&b, "}\n");
 	if (b.cut)
 		return; /* cannot happen at this size; never write half an object */
-	if (write(STDERR_FILENO, b.data, b.len) < 0) {
-		/* nowhere left to say it */
-	}
+	emit(err_fd, b.data, b.len);
 }
 
 void log_set_level(enum log_level level)
@@ -120,9 +212,7 @@ __attribute__((format(printf, 3, 0))) static void log_write(enum log_level level
 	room = sizeof(line) - (size_t)n - 1; /* keep room for the newline */
 	len = (size_t)n + text_escape(line + n, room, message, len);
 	line[len++] = '\n';
-	/* One write per line; a short write to a full pipe is not retried. */
-	if (write(STDERR_FILENO, line, len) < 0)
-		return;
+	emit(err_fd, line, len);
 }
 
 #define LOG_FUNCTION(name, level)                                                                  \

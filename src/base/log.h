@@ -16,6 +16,8 @@
  *	object: {"time":"2026-11-22T01:02:03.456Z","program":"mailinit",
  *	"pid":1,"level":"info","message":"..."}; the syslog sink writes the
  *	daemons' lines in the same shape.
+ *
+ *	PID 1 calls log_never_block(): a log nobody reads costs lines, never the supervisor.
  */
 #ifndef MAILINIT_LOG_H
 #define MAILINIT_LOG_H
@@ -31,6 +33,14 @@ void log_set_json(bool json);
 bool log_is_json(void);
 /* "2026-11-22T01:02:03.456Z", the JSON lines' time, into out. */
 void log_json_time(char *out, size_t size);
+/*
+ * From now on, never block on the log (PID 1): standard output and error, when pipes or
+ * terminals, are written through non-blocking descriptions of this process's own; a line
+ * a full pipe refuses is dropped, and the count is logged with the next line that fits.
+ */
+void log_never_block(void);
+/* A finished line (the syslog sink's) to standard output, as log_never_block says. */
+void log_write_out(const char *line, size_t len);
 /* Parse "debug", "info", "warn" or "error"; false if it is none of them. */
 bool log_level_parse(const char *text, enum log_level *level);
 

@@ -361,6 +361,7 @@ int command_run(int argc, char **argv)
 		}
 	}
 	cli_log_format(true);
+	log_never_block();
 	if (services_load(path, &config) != 0)
 		return EX_CONFIG;
 	if (config.provision)

@@ -41,9 +41,15 @@ static void emit(const char *name, const char *line, size_t len)
 				 (size_t)n < sizeof(datagram) ? (size_t)n : sizeof(datagram) - 1);
 }
 
+/* Reads per wake-up: a service that prints without pause must not keep PID 1 from its
+ * signals and children (poll wakes it again at once for the rest). The last drain of a
+ * stopped service (flush) reads all that is left. */
+#define DRAIN_READS 16
+
 void service_output_drain(struct service_output *out, const char *name, bool flush)
 {
 	ssize_t got;
+	int reads = 0;
 
 	if (out->read_fd < 0)
 		return;
@@ -65,7 +71,7 @@ void service_output_drain(struct service_output *out, const char *name, bool flu
 		}
 		memmove(out->buf, start, left);
 		out->len = left;
-	} while (got > 0 || (got < 0 && errno == EINTR));
+	} while ((got > 0 || (got < 0 && errno == EINTR)) && (flush || ++reads < DRAIN_READS));
 	if (flush && out->len > 0) {
 		emit(name, out->buf, out->len);
 		out->len = 0;

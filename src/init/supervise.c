@@ -278,7 +278,7 @@ static void wait_for_events(struct supervisor *sv)
 		return;
 	}
 	if (fds[1].revents & POLLIN)
-		syslog_sink_drain(sv->syslog_fd);
+		syslog_sink_drain(sv->syslog_fd, false);
 	for (nfds_t i = first_output; i < first_target; i++) {
 		if (fds[i].revents & POLLIN)
 			service_output_drain(&owner[i]->output, owner[i]->spec->name, false);
@@ -383,7 +383,7 @@ int supervise_run(const struct supervisor_config *config)
 	if (sv.watch_fd >= 0)
 		close(sv.watch_fd);
 	if (sv.syslog_fd >= 0) {
-		syslog_sink_drain(sv.syslog_fd); /* the last words of the stopped daemons */
+		syslog_sink_drain(sv.syslog_fd, true); /* the last words of the stopped daemons */
 		close(sv.syslog_fd);
 	}
 

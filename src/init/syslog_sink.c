@@ -22,6 +22,8 @@
 #include "init/syslog_sink.h"
 
 #define DATAGRAM_MAX 8192
+/* Datagrams read per wake-up (syslog_sink_drain). */
+#define SYSLOG_SINK_BATCH 256
 /* Every byte escaped as \u00XX (6 bytes), and the fields around it. */
 #define JSON_LINE_MAX (6 * DATAGRAM_MAX + 512)
 
@@ -160,23 +162,27 @@ void syslog_sink_emit(const char *datagram, size_t len)
 		buffer_over(&json, storage, sizeof(storage));
 		log_json_time(time, sizeof(time));
 		syslog_format_json(datagram, len, time, &json);
-		/* A full or closed log: the line is dropped; the supervisor never blocks. */
-		if (!json.cut && write(STDOUT_FILENO, json.data, json.len) < 0)
-			return;
+		if (!json.cut)
+			log_write_out(json.data, json.len);
 		return;
 	}
 	size_t n = syslog_format(datagram, len, line, sizeof(line));
 
-	/* A full or closed log: the line is dropped; the supervisor never blocks. */
-	if (n > 1 && write(STDOUT_FILENO, line, n) < 0)
-		return;
+	if (n > 1)
+		log_write_out(line, n);
 }
 
-void syslog_sink_drain(int fd)
+void syslog_sink_drain(int fd, bool all)
 {
 	char datagram[DATAGRAM_MAX];
 	ssize_t got;
 
-	while ((got = recv(fd, datagram, sizeof(datagram), 0)) >= 0)
+	/* At most a batch per wake-up: a daemon that logs without pause must not keep PID 1
+	 * from its signals and children (poll wakes it again at once for the rest). ALL: the
+	 * last drain, once the daemons are gone. */
+	for (int n = 0; all || n < SYSLOG_SINK_BATCH; n++) {
+		if ((got = recv(fd, datagram, sizeof(datagram), 0)) < 0)
+			return;
 		syslog_sink_emit(datagram, (size_t)got);
+	}
 }

@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	int fd = syslog_sink_open("/dev/log");      (-1: logged)
- *	syslog_sink_drain(fd);                      when poll says it is readable
+ *	syslog_sink_drain(fd, false);               when poll says it is readable
  *	syslog_sink_emit("<29>rspamd: text", len)   one record from elsewhere
  *	syslog_format(datagram, len, line, size)    the line that is written
  *
@@ -24,10 +24,11 @@
 #ifndef MAILINIT_SYSLOG_SINK_H
 #define MAILINIT_SYSLOG_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 int syslog_sink_open(const char *path);
-void syslog_sink_drain(int fd);
+void syslog_sink_drain(int fd, bool all);
 /* One datagram, formatted and written as the sink writes what it receives. */
 void syslog_sink_emit(const char *datagram, size_t len);
 size_t syslog_format(const char *datagram, size_t len, char *line, size_t size);

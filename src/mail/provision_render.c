@@ -168,24 +168,26 @@ static void postfix_overrides(struct context *c, struct buffer *main_cf)
 	}
 }
 
-/* rspamd filters first, with 4xx while it is down; OpenDKIM signs (and verifies without rspamd). */
+/*
+ * rspamd filters first, with 4xx while it is down; OpenDKIM signs (and verifies without
+ * rspamd). Mail made here (sendmail: Sieve vacation replies, notifications, redirects) passes
+ * the same two: rspamd checks that its From is the local sender's own before OpenDKIM signs it
+ * (rspamd.local.lua). Postfix's own bounces pass no milter.
+ */
 static void set_milters(struct context *c)
 {
 	bool rspamd = settings_bool(c->settings, S_ENABLE_RSPAMD);
 	bool dkim = settings_bool(c->settings, S_ENABLE_DKIM);
-	char rspamd_milter[64] = "", dkim_milter[64] = "";
+	char milters[160] = "";
 
 	if (rspamd)
-		snprintf(rspamd_milter, sizeof(rspamd_milter),
-			 "{ inet:127.0.0.1:%s, default_action=tempfail }",
-			 listeners_template_value("LISTEN_RSPAMD"));
+		snprintf(milters, sizeof(milters),
+			 "{ inet:127.0.0.1:%s, default_action=tempfail }%s",
+			 listeners_template_value("LISTEN_RSPAMD"), dkim ? ", " : "");
 	if (dkim)
-		snprintf(dkim_milter, sizeof(dkim_milter), "inet:127.0.0.1:%s",
-			 listeners_template_value("LISTEN_DKIM"));
-	set_var(c, "SMTPD_MILTERS", "%s%s%s", rspamd_milter, rspamd && dkim ? ", " : "",
-		dkim_milter);
-	/* Mail made here (bounces, sendmail) is this server's own: signed, not filtered. */
-	set_var(c, "NON_SMTPD_MILTERS", "%s", dkim_milter);
+		snprintf(milters + strlen(milters), sizeof(milters) - strlen(milters),
+			 "inet:127.0.0.1:%s", listeners_template_value("LISTEN_DKIM"));
+	set_var(c, "MILTERS", "%s", milters);
 	set_var(c, "OPENDKIM_MODE", "%s", rspamd ? "s" : "sv");
 }
 
@@ -251,13 +253,44 @@ static bool rspamd_file_name(const char *name)
 	       (len > 4 && strcmp(name + len - 4, ".inc") == 0);
 }
 
-/*
- * The operator's own rspamd files, CONFIG_DIR/rspamd/NAME.conf|.inc, go into local.d
- * after ours: one with the name of ours replaces it (antivirus.conf, multimap.conf...).
- */
-static int copy_rspamd_files(struct context *c)
+/* Ours, under /etc/rspamd: local.d merges with Debian's defaults, override.d replaces. */
+static const char *const rspamd_files[][2] = {{"override.d", "options.inc"},
+					      {"local.d", "logging.inc"},
+					      {"local.d", "worker-proxy.inc"},
+					      {"local.d", "worker-normal.inc"},
+					      {"override.d", "worker-controller.inc"},
+					      {"local.d", "redis.conf"},
+					      {"local.d", "actions.conf"},
+					      {"local.d", "greylist.conf"},
+					      {"local.d", "milter_headers.conf"},
+					      {"local.d", "dmarc.conf"},
+					      {"local.d", "dkim_signing.conf"},
+					      {"local.d", "arc.conf"},
+					      {"local.d", "settings.conf"},
+					      {"local.d", "force_actions.conf"},
+					      {"", "rspamd.local.lua"}};
+#define RSPAMD_FILES (sizeof(rspamd_files) / sizeof(rspamd_files[0]))
+
+/* Whether NAME is one of the NUL-separated names in LIST. */
+static bool name_listed(const struct buffer *list, const char *name)
 {
-	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2], target[NAME_MAX + 32];
+	for (size_t at = 0; at < list->len; at += strlen(list->data + at) + 1) {
+		if (strcmp(list->data + at, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The operator's own rspamd files, CONFIG_DIR/rspamd/NAME.conf|.inc, into local.d, their
+ * names into GIVEN. One with the name of ours replaces it (antivirus.conf, multimap.conf...):
+ * ours is then not written at all, so that each file is written once and reload_when_changed
+ * sees a change only when there is one. Regular files only, through a link only to one in
+ * the same directory (a ConfigMap's; the copy is world-readable: no link to a secret).
+ */
+static int give_operator_rspamd_files(struct context *c, struct buffer *given)
+{
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 32];
 	struct dirent *entry;
 	DIR *d;
 	int status = 0;
@@ -266,8 +299,8 @@ static int copy_rspamd_files(struct context *c)
 	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while (status == 0 && (entry = readdir(d)) != NULL) {
-		struct buffer text = {0};
 		size_t len;
+		char *text;
 
 		if (!rspamd_file_name(entry->d_name)) {
 			if (entry->d_name[0] != '.')
@@ -276,53 +309,81 @@ static int copy_rspamd_files(struct context *c)
 				    dir, entry->d_name);
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
-		snprintf(target, sizeof(target), "/etc/rspamd/local.d/%s", entry->d_name);
-		if ((text.data = file_read(path, &len)) == NULL) {
-			log_error_sys("%s: cannot read it for rspamd", path);
+		if ((text = file_read_at(dirfd(d), entry->d_name, &len)) == NULL) {
+			log_error_sys("%s/%s: cannot read it for rspamd (a regular file is needed, "
+				      "or a link to one in the same directory)",
+				      dir, entry->d_name);
 			status = -1;
 			break;
 		}
-		text.len = len;
-		snprintf(path, sizeof(path), "%s%s", c->root, target);
-		status = write_if_changed(path, text.data, text.len, 0644, 0);
-		buffer_free(&text);
+		snprintf(path, sizeof(path), "%s/etc/rspamd/local.d/%s", c->root, entry->d_name);
+		status = write_if_changed(path, text, len, 0644, 0);
+		free(text);
+		buffer_append(given, entry->d_name, strlen(entry->d_name) + 1);
 	}
 	closedir(d);
 	return status;
 }
 
-/* rspamd's local.d (what differs from Debian's defaults) and its Redis; none when off. */
+/* A file in local.d that is neither ours nor the operator's any more goes (a live reload). */
+static int sweep_rspamd_local(struct context *c, const struct buffer *given)
+{
+	char dir[PATH_MAX];
+	struct buffer ours = {0};
+	struct dirent *entry;
+	DIR *d;
+	int status = 0;
+
+	snprintf(dir, sizeof(dir), "%s/etc/rspamd/local.d", c->root);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	for (size_t i = 0; i < RSPAMD_FILES; i++) {
+		if (strcmp(rspamd_files[i][0], "local.d") == 0)
+			buffer_append(&ours, rspamd_files[i][1], strlen(rspamd_files[i][1]) + 1);
+	}
+	while ((entry = readdir(d)) != NULL) {
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
+		    name_listed(&ours, entry->d_name) || name_listed(given, entry->d_name))
+			continue;
+		if (unlinkat(dirfd(d), entry->d_name, 0) != 0) {
+			log_error_sys("%s/%s: cannot remove it", dir, entry->d_name);
+			status = -1;
+		} else {
+			log_info("rspamd: %s is no longer given to rspamd (gone from %s/rspamd)",
+				 entry->d_name, c->options->config_dir);
+		}
+	}
+	closedir(d);
+	buffer_free(&ours);
+	return status;
+}
+
+/* rspamd's files (what differs from Debian's defaults) and its Redis; none when off. */
 static int render_rspamd(struct context *c)
 {
-	/* local.d merges with Debian's defaults; override.d replaces (a list: local_addrs). */
-	static const char *const files[][2] = {{"override.d", "options.inc"},
-					       {"local.d", "logging.inc"},
-					       {"local.d", "worker-proxy.inc"},
-					       {"local.d", "worker-normal.inc"},
-					       {"local.d", "worker-controller.inc"},
-					       {"local.d", "redis.conf"},
-					       {"local.d", "actions.conf"},
-					       {"local.d", "greylist.conf"},
-					       {"local.d", "milter_headers.conf"},
-					       {"local.d", "dmarc.conf"},
-					       {"local.d", "dkim_signing.conf"},
-					       {"local.d", "arc.conf"},
-					       {"local.d", "settings.conf"},
-					       {"local.d", "force_actions.conf"},
-					       {"", "rspamd.local.lua"}};
 	char template_name[64], target[PATH_MAX];
+	struct buffer given = {0};
+	int status = 0;
 
 	if (!settings_bool(c->settings, S_ENABLE_RSPAMD))
 		return 0;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(template_name, sizeof(template_name), "rspamd/%s", files[i][1]);
-		snprintf(target, sizeof(target), "/etc/rspamd/%s%s%s", files[i][0],
-			 files[i][0][0] ? "/" : "", files[i][1]);
-		if (render_template(c, template_name, target, NULL, 0644, 0) != 0)
-			return -1;
+	status = give_operator_rspamd_files(c, &given);
+	for (size_t i = 0; status == 0 && i < RSPAMD_FILES; i++) {
+		if (strcmp(rspamd_files[i][0], "local.d") == 0 &&
+		    name_listed(&given, rspamd_files[i][1]))
+			continue; /* the operator's replaces it */
+		snprintf(template_name, sizeof(template_name), "rspamd/%s", rspamd_files[i][1]);
+		snprintf(target, sizeof(target), "/etc/rspamd/%s%s%s", rspamd_files[i][0],
+			 rspamd_files[i][0][0] ? "/" : "", rspamd_files[i][1]);
+		/* The controller's file may hold the web interface's password: root's only. */
+		status = render_template(
+		    c, template_name, target, NULL,
+		    strcmp(rspamd_files[i][1], "worker-controller.inc") ? 0644 : 0600, 0);
 	}
-	if (copy_rspamd_files(c) != 0)
+	if (status == 0)
+		status = sweep_rspamd_local(c, &given);
+	buffer_free(&given);
+	if (status != 0)
 		return -1;
 	return render_template(c, "redis/redis.conf", "/etc/redis/redis.conf", NULL, 0644, 0);
 }

@@ -135,6 +135,16 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			    .help = "Redis's memory cap (rspamd's Bayes, greylisting, rate "
 				    "limits); the least useful keys go first",
 			    .example = "256"},
+    [S_RSPAMD_WEB_PASSWORD] = {"RSPAMD_WEB_PASSWORD", KIND_SECRET, NULL,
+			       .help = "password of rspamd's web interface, which is off "
+				       "without one (better: RSPAMD_WEB_PASSWORD_FILE); 12 "
+				       "characters or more, no \", \\ or $",
+			       .example = "(use RSPAMD_WEB_PASSWORD_FILE=/run/secrets/rspamd)"},
+    [S_RSPAMD_WEB_LISTEN] = {"RSPAMD_WEB_LISTEN", KIND_WORD, "127.0.0.1:11334",
+			     .help = "ADDRESS:PORT of rspamd's web interface (with "
+				     "RSPAMD_WEB_PASSWORD); loopback: for a proxy in the same pod "
+				     "or network namespace",
+			     .example = "0.0.0.0:11334"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},

@@ -7,6 +7,7 @@
  *	rules between values (MAIL_HOSTNAME is no mail domain, CERT_PATH or the
  *	two files), then domain names in their one spelling.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,53 @@ static void check_spam_scores(const struct settings *s, struct problems *problem
 	}
 }
 
+/*
+ * rspamd's web interface: a password rspamd reads as a quoted string ("\" and "$" would be
+ * its escapes and variables), long enough for a page anyone who reaches the port may try;
+ * an address rspamd can bind.
+ */
+static void check_rspamd_web(const struct settings *s, struct problems *problems)
+{
+	const char *password = s->value[S_RSPAMD_WEB_PASSWORD];
+	const char *listen = s->value[S_RSPAMD_WEB_LISTEN], *colon;
+	char address[INET6_ADDRSTRLEN + 2];
+	unsigned long port;
+	const char *why;
+	unsigned char ip[16];
+
+	if (password && (strlen(password) < 12 || strpbrk(password, "\"\\$")))
+		problem(problems,
+			"RSPAMD_WEB_PASSWORD: must be 12 characters or more, without \", \\ or $ "
+			"(from %s)",
+			s->origin[S_RSPAMD_WEB_PASSWORD]);
+	if (!listen || (colon = strrchr(listen, ':')) == NULL ||
+	    (size_t)(colon - listen) >= sizeof(address) ||
+	    !valid_uint(colon + 1, 1, 65535, &port, &why)) {
+		if (listen)
+			problem(
+			    problems,
+			    "RSPAMD_WEB_LISTEN: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:11334 "
+			    "or [::1]:11334) (from %s)",
+			    listen, s->origin[S_RSPAMD_WEB_LISTEN]);
+		return;
+	}
+	size_t len = (size_t)(colon - listen);
+
+	memcpy(address, listen, len);
+	address[len] = '\0';
+	if (len > 2 && address[0] == '[' && address[len - 1] == ']') {
+		address[len - 1] = '\0';
+		if (inet_pton(AF_INET6, address + 1, ip) == 1)
+			return;
+	} else if (inet_pton(AF_INET, address, ip) == 1) {
+		return;
+	}
+	problem(problems,
+		"RSPAMD_WEB_LISTEN: \"%s\" is not ADDRESS:PORT with an IP address (e.g. "
+		"127.0.0.1:11334 or [::1]:11334) (from %s)",
+		listen, s->origin[S_RSPAMD_WEB_LISTEN]);
+}
+
 static void check_rules(struct settings *s, struct problems *problems)
 {
 	const char *hostname = s->value[S_MAIL_HOSTNAME], *domain;
@@ -236,6 +284,7 @@ static void check_rules(struct settings *s, struct problems *problems)
 		problem(problems,
 			"ENABLE_MANAGESIEVE: is yes but ENABLE_SIEVE is no (enable both)");
 	check_spam_scores(s, problems);
+	check_rspamd_web(s, problems);
 	for (size_t i = 0; i < s->postfix_count; i++) {
 		long bad = find_control_character(s->postfix[i].value);
 

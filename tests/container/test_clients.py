@@ -1,6 +1,7 @@
 """Real mail clients nobody here wrote (Debian's msmtp, mbsync, fetchmail, sieve-connect and
 swaks), each trusting the server's own certificate, never with verification turned off."""
 
+import email
 import os
 import shutil
 import subprocess
@@ -9,7 +10,8 @@ import time
 
 import pytest
 
-from clients import message, send_25, wait_for_subject
+from clients import (imap_connect_and_login, managesieve_put, message, send_25, submit,
+                     wait_for_subject)
 from test_folders import FILING, filed, folders
 
 USERS = {"alice@example.test": "alice-secret-1", "bob@example.test": "bob-secret-2"}
@@ -155,11 +157,11 @@ def test_swaks_on_port_25_cannot_claim_a_sender_of_our_domains(server):
     assert "554 5.7.1" in out.stdout, out.stdout
 
 
-def swaks_587(server, header_from, user="alice@example.test"):
+def swaks_587(server, header_from, user="alice@example.test", name="From"):
     return run(["swaks", "--server", f"127.0.0.1:{server.port[587]}", "--tls", "--tls-verify",
                 "--tls-ca-path", str(server.cert), "--tls-sni", HOST, "--auth", "PLAIN",
                 "--auth-user", user, "--auth-password", USERS[user], "--from", user,
-                "--to", "bob@example.test", "--header", f"From: {header_from}",
+                "--to", "bob@example.test", "--header", f"{name}: {header_from}",
                 "--header", f"Subject: from {header_from}"])
 
 
@@ -167,8 +169,12 @@ def test_swaks_on_587_cannot_put_another_user_in_the_header_from(server):
     """Issue 13 item 3: the header From must be an address the login owns (rspamd's
     MAILINIT_FROM_NOT_OWNED, against the sender-logins map). Refused: another user of ours,
     a foreign address. Taken: the login's own address, and an alias that leads to it."""
-    for header_from in ("bob@example.test", "Bob <bob@example.test>", "ceo@example.net"):
-        out = swaks_587(server, header_from)
+    for name, header_from in (("From", "bob@example.test"), ("From", "Bob <bob@example.test>"),
+                              ("From", "ceo@example.net"),
+                              # RFC 5322's obsolete syntax, white space before the colon:
+                              # mail readers take it as the From.
+                              ("From ", "bob@example.test")):
+        out = swaks_587(server, header_from, name=name)
         assert out.returncode != 0, out.stdout
         assert "5.7.1 The From header must be an address of your login" in out.stdout, out.stdout
     (server.config_dir / "aliases").write_text("sales@example.test alice@example.test\n")
@@ -181,6 +187,69 @@ def test_swaks_on_587_cannot_put_another_user_in_the_header_from(server):
             time.sleep(0.5)
     assert wait_for_subject(server.port[993], "bob@example.test", USERS["bob@example.test"],
                             "from sales@example.test")
+
+
+def inbox(server, user):
+    """Every message in USER's INBOX, parsed."""
+    client = imap_connect_and_login(server.port[993], user, USERS[user], "ssl")
+    client.select("INBOX")
+    _, ids = client.search(None, "ALL")
+    messages = [email.message_from_bytes(client.fetch(n, "(RFC822)")[1][0][1])
+                for n in ids[0].split()]
+    client.logout()
+    return messages
+
+
+def wait_for(server, user, wanted, count=1, timeout=30):
+    deadline = time.monotonic() + timeout
+    while len(found := [m for m in inbox(server, user) if wanted(m)]) < count:
+        assert time.monotonic() < deadline, [(m["From"], m["Subject"]) for m in inbox(server, user)]
+        time.sleep(0.3)
+    return found
+
+
+def test_a_sieve_vacation_or_notification_cannot_put_another_user_in_the_header_from(server):
+    """Issue 13 item 3, the Sieve way round: a user writes a vacation reply's From and text
+    (":from"), and a notification's; Dovecot sends them through Postfix's sendmail. Before,
+    only OpenDKIM saw that mail, so alice could have the server sign mail as bob. Now rspamd
+    checks it too, against the envelope sender Dovecot sets to the user's own address: a
+    forged From is refused (the bounce tells alice why), her own is sent, signed."""
+    alice, bob = "alice@example.test", "bob@example.test"
+
+    def sieve(sender, tag):
+        return textwrap.dedent(f"""\
+            require ["vacation", "enotify"];
+            if header :contains "Subject" "{tag}" {{
+              notify :from "{sender}" :message "notice {tag}" "mailto:{bob}";
+              vacation :days 1 :from "{sender}" :subject "away {tag}" "Back on Monday.";
+            }}
+            """)
+
+    def mail_alice(subject):
+        data = message(bob, alice, subject=subject)[2]
+        submit(server.port[587], bob, USERS[bob], bob, [alice], data)
+
+    managesieve_put(server.port[4190], alice, USERS[alice], "away", sieve(f"Bob <{bob}>", "forged"))
+    mail_alice("forged trigger")
+    bounces = wait_for(server, alice, lambda m: m["Auto-Submitted"] == "auto-replied", count=2)
+    for bounce in bounces:
+        text = "".join(part.get_payload(decode=True).decode(errors="replace")
+                       for part in bounce.walk() if part.get_content_type() == "text/plain")
+        assert "The From header must be an address of your login" in text, text
+
+    managesieve_put(server.port[4190], alice, USERS[alice], "away", sieve(f"Alice <{alice}>", "own"))
+    mail_alice("own trigger")
+    replies = wait_for(server, bob, lambda m: m["Subject"] in ("away own", "notice own"), count=2)
+    for reply in replies:
+        assert alice in reply["From"]
+        assert "d=example.test" in reply["DKIM-Signature"], reply["DKIM-Signature"]
+    # Nothing forged reached bob: the bounces above came after rspamd refused both.
+    assert not [m["Subject"] for m in inbox(server, bob) if "forged" in m["Subject"]]
+    # "reject" would answer a forgeable envelope sender from <> as our postmaster: it is off,
+    # and a script asking for it is refused at upload.
+    with pytest.raises(AssertionError, match=r"\['NO "):  # PUTSCRIPT refused
+        managesieve_put(server.port[4190], alice, USERS[alice], "bounce",
+                        'require "reject";\nreject "Go away.";\n')
 
 
 def test_with_rspamd_off_the_header_from_is_not_checked_as_the_docs_say(start, tmp_path):

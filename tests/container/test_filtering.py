@@ -271,6 +271,62 @@ def test_rspamd_and_redis_run_and_health_probes_them(start):
                   "port").stdout.split() == ["port", "0"]
 
 
+def test_what_rspamd_learnt_survives_a_stop_and_a_new_container(start):
+    """Bayes lives in Redis, Redis on the /var/lib/redis volume: an ordered stop saves it
+    (Redis last, after rspamd), and the next container on the same volume (an upgrade)
+    knows what the last one learnt."""
+    volume = f"mailinit-test-redis-{uuid.uuid4().hex[:8]}"
+    names = []
+
+    def learns(container):
+        return container.exec("redis-cli", "-s", "/run/redis/redis.sock", "HGET", "RS",
+                              "learns_spam").stdout.strip()
+
+    try:
+        first = start(accounts=USERS, volumes=(f"{volume}:/var/lib/redis",))
+        names.append(first.name)
+        # Bayes learns from a dozen words and more.
+        _, spam = mail("seller@example.org", "bob@example.test",
+                       "Cheap pills and a lottery win: claim your prize money today, send "
+                       "your bank details to our agent before the offer expires tonight.")
+        engine("exec", "-i", first.name, "sh", "-c", "cat > /tmp/spam.eml", input=spam)
+        learnt = first.exec("rspamc", "-h", "/run/rspamd/controller.sock", "learn_spam",
+                            "/tmp/spam.eml")
+        assert "success = true;" in learnt.stdout, learnt
+        assert learns(first) == "1"
+        engine("stop", "-t", "30", first.name)
+        second = start(accounts=USERS, volumes=(f"{volume}:/var/lib/redis",))
+        names.append(second.name)
+        assert learns(second) == "1", second.logs()
+    finally:
+        engine("rm", "-f", "-t", "0", *names, check=False)
+        engine("volume", "rm", "-f", volume, check=False)
+
+
+def test_rspamd_s_web_interface_is_off_by_default_and_asks_everyone_its_password(start,
+                                                                                 tmp_path):
+    """Debian's rspamd listens on localhost:11334 and lets any process of the host in without
+    a password (secure_ip): here, without RSPAMD_WEB_PASSWORD nothing listens there; with it,
+    the interface is on loopback and every request, from loopback too, needs the password."""
+    off = start(accounts=USERS)
+    listening = off.exec("cat", "/proc/net/tcp", "/proc/net/tcp6").stdout
+    assert ":2C46 " not in listening.upper(), listening  # 11334
+    (tmp_path / "web-password").write_text("correct-horse-battery\n")
+    on = start(accounts=USERS, env={"RSPAMD_WEB_PASSWORD_FILE": "/run/secrets/rspamd-web"},
+               volumes=(f"{tmp_path / 'web-password'}:/run/secrets/rspamd-web:ro",))
+    anonymous = on.exec("rspamc", "-h", "127.0.0.1:11334", "stat", check=False).stdout
+    assert "HTTP error: 401" in anonymous, anonymous
+    learn = on.exec("rspamc", "-h", "127.0.0.1:11334", "learn_spam", "/etc/hostname",
+                    check=False).stdout
+    assert "HTTP error: 401" in learn, learn
+    allowed = on.exec("rspamc", "-h", "127.0.0.1:11334", "-P", "correct-horse-battery",
+                      "stat").stdout
+    assert "Messages scanned:" in allowed, allowed
+    # mailinit's own way in (health, learning) stays the root-only unix socket.
+    assert "Messages scanned:" in on.exec("rspamc", "-h", "/run/rspamd/controller.sock",
+                                          "stat").stdout
+
+
 def test_mail_waits_with_4xx_while_rspamd_is_not_up(start, tmp_path):
     """No unfiltered mail: Postfix's milter default for rspamd is tempfail. Here rspamd is
     left out of a copy of the service file, so it never comes up."""

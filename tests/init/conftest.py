@@ -122,7 +122,10 @@ def directory_events():
 class Init:
     """One mailinit run. self.pid is mailinit's PID as seen from the host."""
 
-    def __init__(self, directory, text, pid1=True, env=None, preexec_fn=None, pass_fds=()):
+    def __init__(self, directory, text, pid1=True, env=None, preexec_fn=None, pass_fds=(),
+                 stdout=None):
+        """stdout: where mailinit's standard output goes (the daemons' lines), when not the
+        log file with its standard error."""
         self.dir = directory
         self.conf = directory / "mailinit.conf"
         self.conf.write_text(text)
@@ -136,7 +139,8 @@ class Init:
         environment.update(env or {})
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                argv, stdin=subprocess.DEVNULL, stdout=log if stdout is None else stdout,
+                stderr=log if stdout is not None else subprocess.STDOUT,
                 env=environment, preexec_fn=preexec_fn, pass_fds=pass_fds,
             )
         self.started = time.monotonic()

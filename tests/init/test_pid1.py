@@ -1,12 +1,15 @@
 """mailinit's PID-1 behaviour, observed from outside the namespace."""
 
 import ctypes
+import fcntl
 import json
 import os
 import platform
 import re
 import signal
+import struct
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -463,3 +466,25 @@ def test_a_stale_pidfile_is_removed_before_the_service_starts(start, tmp_path, d
     assert deleted < opened, events.events()
     run.kill(signal.SIGTERM)
     assert run.wait() == 0
+
+
+def test_a_log_nobody_reads_costs_lines_never_the_supervisor(start):
+    """The container's log is a pipe; when its reader stalls, the pipe fills. PID 1 writes
+    the daemons' lines there: it must drop them, and say how many, rather than block in
+    write(2), where it would handle no signal and reap no child again."""
+    read_end, write_end = os.pipe()
+    try:
+        run = start(config(service("flood", ["yes", "a line nobody reads"])), stdout=write_end)
+
+        def queued():
+            return struct.unpack("i", fcntl.ioctl(read_end, termios.FIONREAD, b"\0" * 4))[0]
+
+        # Full: a pipe holds 64 KiB in 16 pages, each filled with whole lines.
+        wait_until(lambda: queued() > 60000, 10, "the stdout pipe full")
+        run.kill(signal.SIGTERM)
+        assert run.wait() == 0
+        assert re.search(r"^mailinit: warning: \d+ log lines were dropped: the log's reader "
+                         r"did not keep up$", run.log(), re.M), run.log()
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -12,13 +12,19 @@ def test_rspamd_on_by_default_first_milter_with_tempfail_and_opendkim_signing_on
     main_cf = result.file("/etc/postfix/main.cf")
     assert re.search(r"^smtpd_milters = \{ inet:127\.0\.0\.1:11332, default_action=tempfail \}, "
                      r"inet:127\.0\.0\.1:8891$", main_cf, re.M), main_cf
-    # Mail made on the server itself is signed, not filtered.
-    assert re.search(r"^non_smtpd_milters = inet:127\.0\.0\.1:8891$", main_cf, re.M)
+    # Mail made on the server itself (Sieve replies) passes the same two, named LOCAL so that
+    # rspamd can check its From against its envelope sender.
+    assert re.search(r"^non_smtpd_milters = \$smtpd_milters$", main_cf, re.M), main_cf
+    assert re.search(r"^cleanup .*\n  -o milter_macro_daemon_name=LOCAL$",
+                     result.file("/etc/postfix/master.cf"), re.M)
     assert re.search(r"^Mode\s+s$", result.file("/etc/opendkim.conf"), re.M)
     proxy = result.file("/etc/rspamd/local.d/worker-proxy.inc")
     assert 'bind_socket = "127.0.0.1:11332";' in proxy and "self_scan = yes;" in proxy
-    controller = result.file("/etc/rspamd/local.d/worker-controller.inc")
-    assert 'bind_socket = "/run/rspamd/controller.sock mode=0600";' in controller
+    controller = result.file("/etc/rspamd/override.d/worker-controller.inc")
+    assert re.findall(r"^bind_socket = .*$", controller, re.M) == [
+        'bind_socket = "/run/rspamd/controller.sock mode=0600";'], controller
+    assert re.search(r"^secure_ip = \[\];$", controller, re.M)
+    assert not re.search(r"^(enable_)?password", controller, re.M), controller
     assert 'servers = "/run/redis/redis.sock";' in result.file("/etc/rspamd/local.d/redis.conf")
     redis = result.file("/etc/redis/redis.conf")
     assert re.search(r"^port 0$", redis, re.M) and "maxmemory 128mb" in redis
@@ -84,3 +90,80 @@ def test_the_operators_own_rspamd_files_are_given_to_rspamd_after_ours(check):
     assert not (result.out / "etc/rspamd/local.d/notes.txt").exists()
     assert "rspamd/notes.txt: not given to rspamd (only NAME.conf and NAME.inc are)" in \
         result.output
+
+
+def test_an_operators_rspamd_file_is_written_once_and_leaves_when_it_is_removed(check):
+    """A render writes each of rspamd's files once: the operator's actions.conf is not first
+    overwritten with ours (the supervisor reloads rspamd, restarting its workers, whenever
+    one of its files changed). A file the operator removes leaves local.d at the next render
+    (a live reload renders into the same directory)."""
+    (check.config_dir / "rspamd").mkdir()
+    files = {"rspamd/antivirus.conf": "clamav { }\n", "rspamd/actions.conf": "reject = 30;\n"}
+    first = check(OK, files=files, out="run")
+    assert first.status == 0, first.output
+    local = first.out / "etc/rspamd/local.d"
+    # A write is a new file renamed over the old one: a new inode.
+    before = {p.name: p.stat().st_ino for p in local.iterdir()}
+    again = check(OK, out="run")
+    assert again.status == 0, again.output
+    assert {p.name: p.stat().st_ino for p in local.iterdir()} == before
+    (check.config_dir / "rspamd/antivirus.conf").unlink()
+    (check.config_dir / "rspamd/actions.conf").unlink()
+    gone = check(OK, out="run")
+    assert gone.status == 0, gone.output
+    assert not (local / "antivirus.conf").exists()
+    assert "reject = 15;" in (local / "actions.conf").read_text()  # ours again
+
+
+def test_an_operators_rspamd_file_may_be_a_link_within_its_directory_never_out_of_it(check,
+                                                                                  tmp_path):
+    """The copy in local.d is world-readable: a link in the config directory must not turn
+    a root-only file elsewhere into one rspamd (and anyone) can read. A Kubernetes ConfigMap's
+    files are links into its own ..data directory: those are read."""
+    secret = tmp_path / "secret"
+    secret.write_text("password = hunter2;\n")
+    secret.chmod(0o600)
+    rspamd = check.config_dir / "rspamd"
+    (rspamd / "..2026_12_03").mkdir(parents=True)
+    (rspamd / "..2026_12_03/multimap.conf").write_text("from_map { type = \"from\"; }\n")
+    (rspamd / "..data").symlink_to("..2026_12_03")
+    (rspamd / "multimap.conf").symlink_to("..data/multimap.conf")
+    result = check(OK)
+    assert result.status == 0, result.output
+    assert "from_map" in result.file("/etc/rspamd/local.d/multimap.conf")
+    (rspamd / "leak.conf").symlink_to(secret)
+    result = check(OK)
+    assert result.status != 0, result.output
+    assert "rspamd/leak.conf: cannot read it for rspamd (a regular file is needed, or a link " \
+        "to one in the same directory)" in result.output, result.output
+    assert not (result.out / "etc/rspamd/local.d/leak.conf").exists()
+
+
+def test_the_web_interface_is_off_unless_given_a_password_then_on_loopback_with_it(check,
+                                                                                   tmp_path):
+    secret = tmp_path / "rspamd-web"
+    secret.write_text("correct horse battery\n")
+    result = check({**OK, "RSPAMD_WEB_PASSWORD_FILE": str(secret)})
+    assert result.status == 0, result.output
+    path = result.out / "etc/rspamd/override.d/worker-controller.inc"
+    controller = path.read_text()
+    assert re.findall(r"^bind_socket = .*$", controller, re.M) == [
+        'bind_socket = "/run/rspamd/controller.sock mode=0600";',
+        'bind_socket = "127.0.0.1:11334";'], controller
+    assert 'password = "correct horse battery";' in controller
+    assert 'enable_password = "correct horse battery";' in controller
+    assert re.search(r"^secure_ip = \[\];$", controller, re.M), controller
+    assert path.stat().st_mode & 0o777 == 0o600  # the password: root's only
+    assert "correct horse" not in result.output
+
+
+def test_a_weak_web_password_or_an_address_rspamd_cannot_bind_is_refused(check):
+    result = check({**OK, "RSPAMD_WEB_PASSWORD": "short", "RSPAMD_WEB_LISTEN": "localhost"})
+    assert result.status != 0
+    assert "RSPAMD_WEB_PASSWORD: must be 12 characters or more, without \", \\ or $ " \
+        "(from environment)" in result.output, result.output
+    assert 'RSPAMD_WEB_LISTEN: "localhost" is not ADDRESS:PORT' in result.output
+    for listen in ("[::1]:11334", "0.0.0.0:8080"):
+        fine = check({**OK, "RSPAMD_WEB_PASSWORD": "a$long$password", "RSPAMD_WEB_LISTEN": listen})
+        assert "RSPAMD_WEB_LISTEN" not in fine.output, fine.output
+        assert "RSPAMD_WEB_PASSWORD: must be" in fine.output  # "$" is rspamd's variable
