@@ -15,7 +15,7 @@ clients=${CLIENTS:-50}
 rounds=${ROUNDS:-10}
 dir=$(mktemp -d)
 name=mailinit-bench-load-$$
-trap '$engine rm -f -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+trap '$engine rm -f -v -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 
 mkdir -p "$dir/config" "$dir/mail" "$dir/queue"
 hash="{SHA512-CRYPT}$(openssl passwd -6 load-pw)"

@@ -13,7 +13,7 @@ runs=${RUNS:-7}
 idle=${IDLE:-60}
 dir=$(mktemp -d)
 name=mailinit-bench-reload-$$
-trap '$engine rm -f -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+trap '$engine rm -f -v -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 new_cert() { # DIR: a fresh ECDSA pair as tls.crt, tls.key

@@ -20,7 +20,7 @@ dir=$(mktemp -d)
 name=mailinit-bench-rspamd-$$
 cache=mailinit-bench-rspamd-cache-$$
 here=$(cd "$(dirname "$0")" && pwd)
-trap '$engine rm -f -t 0 "$name" "$name-dns" >/dev/null 2>&1 || true; $engine volume rm -f \
+trap '$engine rm -f -v -t 0 "$name" "$name-dns" >/dev/null 2>&1 || true; $engine volume rm -f \
 	"$cache" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 
 # The DNS: NSD with an empty root zone (every name: NXDOMAIN), no rate limit.
@@ -81,7 +81,7 @@ start=$(now_ms)
 start_server yes
 wait_for_mail
 echo "first start of a new server, rspamd on (compiles its patterns): $(($(now_ms) - start)) ms"
-"$engine" rm -f -t 0 "$name" >/dev/null
+"$engine" rm -f -v -t 0 "$name" >/dev/null
 
 for setting in no yes; do
 	times=()
@@ -90,7 +90,7 @@ for setting in no yes; do
 		start_server "$setting"
 		wait_for_mail
 		times+=($(($(now_ms) - start)))
-		"$engine" rm -f -t 0 "$name" >/dev/null
+		"$engine" rm -f -v -t 0 "$name" >/dev/null
 	done
 	echo "ENABLE_RSPAMD=$setting: start to first mail accepted, median of $runs: $(printf '%s\n' \
 		"${times[@]}" | median) ms (${times[*]})"
@@ -100,5 +100,5 @@ for setting in no yes; do
 	echo "ENABLE_RSPAMD=$setting: memory idle: $(memory_mb)"
 	python3 "$here/load.py" smtp 15025 "$dir/mail" "$count" "$sessions" | sed "s/^/ENABLE_RSPAMD=$setting: /"
 	echo "ENABLE_RSPAMD=$setting: memory after the load: $(memory_mb)"
-	"$engine" rm -f -t 0 "$name" >/dev/null
+	"$engine" rm -f -v -t 0 "$name" >/dev/null
 done

@@ -15,7 +15,7 @@ image=${IMAGE:-mailinit:dev}
 runs=${RUNS:-7}
 dir=$(mktemp -d)
 name=mailinit-bench-$$
-trap '$engine rm -f -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+trap '$engine rm -f -v -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 
 mkdir -p "$dir/certs" "$dir/config"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mail.example.test \
@@ -52,7 +52,7 @@ run_once() {
 
 run_once # first start: makes the DKIM key; not measured
 wait_for_greetings
-"$engine" rm -f -t 0 "$name" >/dev/null
+"$engine" rm -f -v -t 0 "$name" >/dev/null
 
 for _ in $(seq "$runs"); do
 	start=$(now_ms)
@@ -87,7 +87,7 @@ start=$(now_ms)
 queued_stop_ms=$(($(now_ms) - start))
 "$engine" start "$name" >/dev/null
 lost_line=$(python3 "$(dirname "$0")/load.py" count "$dir/mail" "$dir/ids" "$delivered_at_stop") || lost_line+=" (FAILED)"
-"$engine" rm -f -t 0 "$name" >/dev/null
+"$engine" rm -f -v -t 0 "$name" >/dev/null
 
 for _ in $(seq "$runs"); do
 	start=$(now_ms)

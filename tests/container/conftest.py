@@ -59,7 +59,7 @@ def warm_rspamd_cache():
     try:
         Container(name, {}, None).wait_healthy(timeout=180)
     finally:
-        engine("rm", "-f", "-t", "0", name, check=False)
+        engine("rm", "-f", "-v", "-t", "0", name, check=False)
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +175,7 @@ def start(image, quiet_dns, tmp_path):
             run = engine(*argv, *published, image, check=False)
             if run.returncode == 0:
                 break
-            engine("rm", "-f", "-t", "0", name, check=False)
+            engine("rm", "-f", "-v", "-t", "0", name, check=False)
             if "address already in use" not in run.stderr or attempt == 2:
                 raise AssertionError(f"{ENGINE} run failed: {run.stderr}")
         container = Container(name, ports, config_dir)
@@ -186,4 +186,4 @@ def start(image, quiet_dns, tmp_path):
 
     yield _start
     for container in made:
-        engine("rm", "-f", "-t", "0", container.name, check=False)
+        engine("rm", "-f", "-v", "-t", "0", container.name, check=False)

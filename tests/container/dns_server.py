@@ -81,4 +81,4 @@ class DnsServer:
                              f"{self.engine('logs', self.name, check=False).stderr}")
 
     def remove(self):
-        self.engine("rm", "-f", "-t", "0", self.name, check=False)
+        self.engine("rm", "-f", "-v", "-t", "0", self.name, check=False)

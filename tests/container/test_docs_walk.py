@@ -171,7 +171,7 @@ def test_the_documented_commands_work_as_written(image, tmp_path, document):
                                          f"{out.stdout}\n{out.stderr}")
             after(command, out, name)
     finally:
-        engine("rm", "-f", "-t", "0", name, check=False)
+        engine("rm", "-f", "-v", "-t", "0", name, check=False)
         for volume in ("config", "data", "queue"):
             engine("volume", "rm", "-f", f"{name}-mail-{volume}", check=False)
     print(f"{document}: ran {len(run)} documented commands; skipped:")

@@ -299,7 +299,7 @@ def test_what_rspamd_learnt_survives_a_stop_and_a_new_container(start):
         names.append(second.name)
         assert learns(second) == "1", second.logs()
     finally:
-        engine("rm", "-f", "-t", "0", *names, check=False)
+        engine("rm", "-f", "-v", "-t", "0", *names, check=False)
         engine("volume", "rm", "-f", volume, check=False)
 
 

@@ -96,7 +96,7 @@ def test_stop_is_quick_and_clean_and_the_queue_survives_on_its_volume(start):
             assert time.monotonic() < deadline, c.logs()
             time.sleep(0.3)
     finally:
-        engine("rm", "-f", "-t", "0", c.name, check=False)
+        engine("rm", "-f", "-v", "-t", "0", c.name, check=False)
         engine("volume", "rm", "-f", volume, check=False)
 
 

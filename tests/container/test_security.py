@@ -29,7 +29,7 @@ def server(image, tmp_path_factory, request):
         argv += ["-p", f"127.0.0.1:{outside}:{inside}"]
     engine(*argv, image)
     c = Container(name, ports, config)
-    request.addfinalizer(lambda: engine("rm", "-f", "-t", "0", name, check=False))
+    request.addfinalizer(lambda: engine("rm", "-f", "-v", "-t", "0", name, check=False))
     c.wait_healthy()
     return c
 
