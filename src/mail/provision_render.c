@@ -254,22 +254,37 @@ static bool rspamd_file_name(const char *name)
 }
 
 /* Ours, under /etc/rspamd: local.d merges with Debian's defaults, override.d replaces. */
-static const char *const rspamd_files[][2] = {{"override.d", "options.inc"},
-					      {"local.d", "logging.inc"},
-					      {"local.d", "worker-proxy.inc"},
-					      {"local.d", "worker-normal.inc"},
-					      {"override.d", "worker-controller.inc"},
-					      {"local.d", "redis.conf"},
-					      {"local.d", "actions.conf"},
-					      {"local.d", "greylist.conf"},
-					      {"local.d", "milter_headers.conf"},
-					      {"local.d", "dmarc.conf"},
-					      {"local.d", "dkim_signing.conf"},
-					      {"local.d", "arc.conf"},
-					      {"local.d", "settings.conf"},
-					      {"local.d", "force_actions.conf"},
-					      {"", "rspamd.local.lua"}};
+static const struct rspamd_file {
+	const char *dir, *name;
+	mode_t mode;
+} rspamd_files[] = {{"override.d", "options.inc", 0644},
+		    {"local.d", "logging.inc", 0644},
+		    {"local.d", "worker-proxy.inc", 0644},
+		    {"local.d", "worker-normal.inc", 0644},
+		    /* It may hold the web interface's password: root's only. */
+		    {"override.d", "worker-controller.inc", 0600},
+		    {"local.d", "redis.conf", 0644},
+		    {"local.d", "actions.conf", 0644},
+		    {"local.d", "greylist.conf", 0644},
+		    {"local.d", "milter_headers.conf", 0644},
+		    {"local.d", "dmarc.conf", 0644},
+		    {"local.d", "dkim_signing.conf", 0644},
+		    {"local.d", "arc.conf", 0644},
+		    {"local.d", "settings.conf", 0644},
+		    {"local.d", "force_actions.conf", 0644},
+		    {"", "rspamd.local.lua", 0644}};
 #define RSPAMD_FILES (sizeof(rspamd_files) / sizeof(rspamd_files[0]))
+
+/* Whether local.d/NAME is one of ours. */
+static bool ours_in_local_d(const char *name)
+{
+	for (size_t i = 0; i < RSPAMD_FILES; i++) {
+		if (strcmp(rspamd_files[i].dir, "local.d") == 0 &&
+		    strcmp(rspamd_files[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
 
 /* Whether NAME is one of the NUL-separated names in LIST. */
 static bool name_listed(const struct buffer *list, const char *name)
@@ -329,7 +344,6 @@ static int give_operator_rspamd_files(struct context *c, struct buffer *given)
 static int sweep_rspamd_local(struct context *c, const struct buffer *given)
 {
 	char dir[PATH_MAX];
-	struct buffer ours = {0};
 	struct dirent *entry;
 	DIR *d;
 	int status = 0;
@@ -337,13 +351,9 @@ static int sweep_rspamd_local(struct context *c, const struct buffer *given)
 	snprintf(dir, sizeof(dir), "%s/etc/rspamd/local.d", c->root);
 	if ((d = opendir(dir)) == NULL)
 		return 0;
-	for (size_t i = 0; i < RSPAMD_FILES; i++) {
-		if (strcmp(rspamd_files[i][0], "local.d") == 0)
-			buffer_append(&ours, rspamd_files[i][1], strlen(rspamd_files[i][1]) + 1);
-	}
 	while ((entry = readdir(d)) != NULL) {
 		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
-		    name_listed(&ours, entry->d_name) || name_listed(given, entry->d_name))
+		    ours_in_local_d(entry->d_name) || name_listed(given, entry->d_name))
 			continue;
 		if (unlinkat(dirfd(d), entry->d_name, 0) != 0) {
 			log_error_sys("%s/%s: cannot remove it", dir, entry->d_name);
@@ -354,7 +364,6 @@ static int sweep_rspamd_local(struct context *c, const struct buffer *given)
 		}
 	}
 	closedir(d);
-	buffer_free(&ours);
 	return status;
 }
 
@@ -369,16 +378,14 @@ static int render_rspamd(struct context *c)
 		return 0;
 	status = give_operator_rspamd_files(c, &given);
 	for (size_t i = 0; status == 0 && i < RSPAMD_FILES; i++) {
-		if (strcmp(rspamd_files[i][0], "local.d") == 0 &&
-		    name_listed(&given, rspamd_files[i][1]))
+		const struct rspamd_file *f = &rspamd_files[i];
+
+		if (strcmp(f->dir, "local.d") == 0 && name_listed(&given, f->name))
 			continue; /* the operator's replaces it */
-		snprintf(template_name, sizeof(template_name), "rspamd/%s", rspamd_files[i][1]);
-		snprintf(target, sizeof(target), "/etc/rspamd/%s%s%s", rspamd_files[i][0],
-			 rspamd_files[i][0][0] ? "/" : "", rspamd_files[i][1]);
-		/* The controller's file may hold the web interface's password: root's only. */
-		status = render_template(
-		    c, template_name, target, NULL,
-		    strcmp(rspamd_files[i][1], "worker-controller.inc") ? 0644 : 0600, 0);
+		snprintf(template_name, sizeof(template_name), "rspamd/%s", f->name);
+		snprintf(target, sizeof(target), "/etc/rspamd/%s%s%s", f->dir, f->dir[0] ? "/" : "",
+			 f->name);
+		status = render_template(c, template_name, target, NULL, f->mode, 0);
 	}
 	if (status == 0)
 		status = sweep_rspamd_local(c, &given);
