@@ -1,5 +1,7 @@
 """The log says what happened, once: an inbound message costs OpenDKIM no line (it used to
-write four, among them "no MTA name match"), a signed one exactly one."""
+write four, among them "no MTA name match"), a signed one exactly one; a delivery through
+Sieve costs Dovecot no warning (a setting naming an extension Pigeonhole lacks wrote one per
+message)."""
 
 from clients import message, send_25, submit, wait_for_subject
 
@@ -24,3 +26,7 @@ def test_opendkim_logs_one_line_per_signed_message_and_none_per_inbound_one(star
     lines = opendkim_lines(c)
     assert len(lines) == 1 and "DKIM-Signature field added (s=mail, d=example.test)" in lines[0], \
         lines
+    # Both deliveries ran the Sieve plugin: Dovecot had nothing to warn about.
+    warnings = [line for line in c.logs().splitlines()
+                if "dovecot:" in line and ("Warning:" in line or "Error:" in line)]
+    assert warnings == [], warnings
