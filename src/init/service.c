@@ -26,20 +26,43 @@
 #include "base/signals.h"
 #include "init/supervisor_state.h"
 
-/* The process signals go to: the pidfile's PID if it is ours, else the spawned one. */
-pid_t service_target(const struct supervisor *sv, const struct service *svc)
+/* Whether PID is another service's process or one of its descendants. */
+static bool of_another_service(const struct supervisor *sv, const struct service *svc, pid_t pid)
+{
+	for (size_t i = 0; i < sv->count; i++) {
+		const struct service *other = &sv->services[i];
+
+		if (other != svc && other->pid > 0 &&
+		    (other->pid == pid || proc_is_descendant(pid, other->pid)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The PID in SVC's pidfile if it is SVC's: a live descendant of mailinit that is
+ * no other service's process or descendant; else 0. PIDs are reused: after a
+ * container restart an old pidfile often names a neighbour (Redis, started
+ * first, took the PID Dovecot had), which must never be signalled, adopted or
+ * left to make the service refuse to start.
+ */
+static pid_t pidfile_pid(const struct supervisor *sv, const struct service *svc)
 {
 	pid_t pid;
 
-	if (svc->spec->pidfile == NULL)
-		return svc->pid;
-	pid = proc_read_pidfile(svc->spec->pidfile);
-	if (pid > 0 && pid != sv->self && proc_is_descendant(pid, sv->self))
-		return pid;
-	if (pid > 0)
-		log_debug("%s: pidfile %s names pid %d, which is not ours; using pid %d",
-			  svc->spec->name, svc->spec->pidfile, (int)pid, (int)svc->pid);
-	return svc->pid;
+	if (svc->spec->pidfile == NULL || (pid = proc_read_pidfile(svc->spec->pidfile)) <= 0 ||
+	    pid == sv->self || !proc_is_descendant(pid, sv->self) ||
+	    of_another_service(sv, svc, pid))
+		return 0;
+	return pid;
+}
+
+/* The process signals go to: the pidfile's PID if it is ours, else the spawned one. */
+pid_t service_target(const struct supervisor *sv, const struct service *svc)
+{
+	pid_t pid = pidfile_pid(sv, svc);
+
+	return pid > 0 ? pid : svc->pid;
 }
 
 /* The backoff step: restart after the policy's delay, or give up when it failed too often. */
@@ -64,16 +87,14 @@ static void restart_or_give_up(struct supervisor *sv, struct service *svc)
  * A pidfile left by an earlier life of the service (a container restart keeps
  * /run; a daemon killed with SIGKILL cannot clean up) names a PID that may now
  * belong to something else, and daemons such as Dovecot then refuse to start
- * ("already running"). Before a start, a pidfile is ours only if it names a
- * live descendant of mailinit; otherwise it goes.
+ * ("already running"). Before a start, a pidfile that is not ours goes.
  */
 static void remove_stale_pidfile(const struct supervisor *sv, const struct service *svc)
 {
 	const char *path = svc->spec->pidfile;
 	pid_t pid;
 
-	if (path == NULL || (pid = proc_read_pidfile(path)) == 0 ||
-	    (pid != sv->self && proc_is_descendant(pid, sv->self)))
+	if (path == NULL || (pid = proc_read_pidfile(path)) == 0 || pidfile_pid(sv, svc) > 0)
 		return;
 	if (unlink(path) == 0)
 		log_info("%s: removed stale pidfile %s (pid %d is not one of ours)",
@@ -191,8 +212,7 @@ static pid_t surviving_daemon(const struct supervisor *sv, const struct service 
 	siginfo_t info = {0};
 	pid_t pid;
 
-	if (svc->spec->pidfile == NULL || (pid = proc_read_pidfile(svc->spec->pidfile)) <= 0 ||
-	    pid == sv->self)
+	if ((pid = pidfile_pid(sv, svc)) == 0)
 		return 0;
 	/* Ours only if waitid knows it; if it has just exited too, it is reaped next. */
 	if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)

@@ -468,6 +468,36 @@ def test_a_stale_pidfile_is_removed_before_the_service_starts(start, tmp_path, d
     assert run.wait() == 0
 
 
+def test_a_pidfile_naming_another_service_s_process_is_stale(start, tmp_path):
+    """After a container restart, an old pidfile's PID is often a neighbour's: Redis, started
+    first, took the PID Dovecot had, and Dovecot refused to start ("already running") as the
+    PID was alive and a child of mailinit. A descendant of another service is not ours."""
+    pidfile = tmp_path / "mta.pid"
+    seen = tmp_path / "seen"
+    first = tmp_path / "first-life"
+    # The mta's first life leaves the neighbour's PID in its pidfile and fails (as a
+    # restarted container meets it): it must be neither adopted as the mta's daemon nor
+    # kept to make the next life refuse to start.
+    neighbour_pid = tmp_path / "neighbour.pid"
+    neighbour = f"echo $$ > {neighbour_pid}.new && mv {neighbour_pid}.new {neighbour_pid}; " \
+                "exec sleep 1000"
+    program = tmp_path / "mta.sh"
+    program.write_text(
+        f"#!/bin/sh\nif [ ! -e {first} ]; then touch {first}\n"
+        f"  while [ ! -s {neighbour_pid} ]; do sleep 0.05; done\n"
+        f"  cp {neighbour_pid} {pidfile}; exit 1\nfi\n"
+        f"if [ -e {pidfile} ]; then echo there; else echo gone; fi >{seen}.new && "
+        f"mv {seen}.new {seen}\nexec sleep 1000\n")
+    program.chmod(0o755)
+    run = start(config(service("neighbour", ["sh", "-c", neighbour], order=5),
+                       service("mta", [str(program)], pidfile=str(pidfile), order=10)))
+    run.wait_log(r"mta: removed stale pidfile .*mta\.pid \(pid \d+ is not one of ours\)")
+    wait_until(seen.exists, 10, f"the mta's second life:\n{run.log()}")
+    assert seen.read_text() == "gone\n", run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0
+
+
 def test_a_log_nobody_reads_costs_lines_never_the_supervisor(start):
     """The container's log is a pipe; when its reader stalls, the pipe fills. PID 1 writes
     the daemons' lines there: it must drop them, and say how many, rather than block in
