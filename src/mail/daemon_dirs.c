@@ -42,32 +42,8 @@ void daemon_dirs_skip_postfix_check(void)
 }
 
 /*
- * Dovecot puts its LMTP and auth sockets in Postfix's private/ directory and
- * starts alongside Postfix; on an empty queue volume Postfix creates that
- * directory only during its own start-up check. Make it first, as Postfix does.
- * The same for the daemons' state directories under the render root (in the
- * image: /run/mailinit, a fresh tmpfs), which their packages made in /var/lib.
- */
-int daemon_dirs_make(const char *root)
-{
-	struct passwd *pw = getpwnam("postfix");
-	char path[PATH_MAX];
-
-	if (pw == NULL)
-		return 0; /* no Postfix here: a test machine */
-	snprintf(path, sizeof(path), "/var/spool/postfix/private");
-	if (access(path, F_OK) != 0 && file_mkdirs(path, 0700, pw->pw_uid, 0) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/var/lib/postfix", root);
-	if (access(path, F_OK) != 0 && file_mkdirs(path, 0755, pw->pw_uid, pw->pw_gid) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/var/lib/dovecot", root);
-	return file_mkdirs(path, 0755, 0, 0);
-}
-
-/*
- * A volume's top directory may come from the host, owned by anyone: the
- * directory itself is given to its daemon, through a descriptor opened
+ * A volume's directory may come from the host (or an older image), owned by
+ * anyone: the directory itself is given to its daemon, through a descriptor opened
  * without following a link; what the daemon wrote in it is left alone.
  */
 static int own_directory(const char *path, const struct passwd *pw, mode_t mode)
@@ -84,6 +60,33 @@ static int own_directory(const char *path, const struct passwd *pw, mode_t mode)
 	if (fd >= 0)
 		close(fd);
 	return status;
+}
+
+/*
+ * Dovecot puts its LMTP and auth sockets in Postfix's private/ directory and
+ * starts alongside Postfix; on an empty queue volume Postfix creates that
+ * directory only during its own start-up check. Make it first, as Postfix does.
+ * The same for the daemons' state directories under the render root (in the
+ * image: /run/mailinit, a fresh tmpfs), which their packages made in /var/lib.
+ */
+int daemon_dirs_make(const char *root)
+{
+	struct passwd *pw = getpwnam("postfix");
+	char path[PATH_MAX];
+
+	if (pw == NULL)
+		return 0; /* no Postfix here: a test machine */
+	snprintf(path, sizeof(path), "/var/spool/postfix/private");
+	if (access(path, F_OK) != 0 && file_mkdirs(path, 0700, pw->pw_uid, 0) != 0)
+		return -1;
+	/* postscreen's memory of the clients that passed, kept with the queue (main.cf). */
+	if (own_directory("/var/spool/postfix/postscreen", pw, 0700) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/var/lib/postfix", root);
+	if (access(path, F_OK) != 0 && file_mkdirs(path, 0755, pw->pw_uid, pw->pw_gid) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/var/lib/dovecot", root);
+	return file_mkdirs(path, 0755, 0, 0);
 }
 
 int daemon_dirs_make_rspamd(void)

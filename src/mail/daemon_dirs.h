@@ -9,7 +9,8 @@
  *
  * DESCRIPTION
  *	Postfix's queue is /var/spool/postfix. daemon_dirs_make makes its
- *	private/ (Dovecot's sockets are there and it starts beside Postfix), and
+ *	private/ (Dovecot's sockets are there and it starts beside Postfix) and
+ *	postscreen/ (postscreen's cache: Postfix writes only in its own directories), and
  *	the daemons' state directories under the render root (ROOT/var/lib/postfix,
  *	ROOT/var/lib/dovecot), which their packages made in /var/lib.
  *	daemon_dirs_skip_postfix_check writes the queue's quick-start file when

@@ -130,6 +130,12 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			  .help = "how long a greylisted sender must wait before its retry is "
 				  "accepted",
 			  .example = "120"},
+    [S_DNSBL_SITES] = {"DNSBL_SITES", KIND_DNSBL_LIST, "",
+		       .help = "DNS blocklists postscreen asks about each new client on 25, "
+			       "in Postfix's syntax (ZONE, ZONE=127.0.0.2, ZONE*2); a listed "
+			       "client is refused. Needs a resolver of your own: public "
+			       "blocklists refuse queries from public resolvers",
+		       .example = "zen.spamhaus.org"},
     [S_REDIS_MAX_MEMORY] = {"REDIS_MAX_MEMORY", KIND_NUMBER, "128", NUMBER(16, 65536),
 			    .unit = "number of megabytes",
 			    .help = "Redis's memory cap (rspamd's Bayes, greylisting, rate "

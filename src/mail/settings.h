@@ -69,6 +69,7 @@ enum setting_id {
 	S_SPAM_GREYLIST_SCORE,
 	S_GREYLISTING,
 	S_GREYLIST_DELAY,
+	S_DNSBL_SITES,
 	S_REDIS_MAX_MEMORY,
 	S_RSPAMD_WEB_PASSWORD,
 	S_RSPAMD_WEB_LISTEN,
@@ -89,6 +90,7 @@ enum setting_kind {
 	KIND_BOOL,
 	KIND_CHOICE,
 	KIND_NETWORK_LIST,
+	KIND_DNSBL_LIST, /* Postfix's DOMAIN[=FILTER][*WEIGHT], each */
 	KIND_RELAYHOST,
 	KIND_WORD,   /* one word: no blanks */
 	KIND_SECRET, /* any printable text; never logged */

@@ -54,7 +54,8 @@ static bool labels_are_valid(const char *text)
 	}
 }
 
-/* Each word of a list value (MAIL_DOMAINS, TRUSTED_NETWORKS), each problem reported. */
+/* Each word of a list value (MAIL_DOMAINS, TRUSTED_NETWORKS, DNSBL_SITES), each problem
+   reported. */
 static void check_list(const struct settings *s, enum setting_id id, struct problems *problems)
 {
 	const struct setting_def *def = &setting_defs[id];
@@ -62,8 +63,9 @@ static void check_list(const struct settings *s, enum setting_id id, struct prob
 	char word[256];
 
 	while (text_next_word(&cursor, word, sizeof(word))) {
-		bool ok = def->kind == KIND_DOMAIN_LIST ? valid_domain(word, &why)
-							: valid_network(word, &why);
+		bool ok = def->kind == KIND_DOMAIN_LIST  ? valid_domain(word, &why)
+			  : def->kind == KIND_DNSBL_LIST ? valid_dnsbl_site(word, &why)
+							 : valid_network(word, &why);
 		if (!ok)
 			problem(problems, "%s: \"%s\" %s (from %s)", def->name, word, why,
 				s->origin[id]);
@@ -112,7 +114,8 @@ void settings_check(const struct settings *s, enum setting_id id, struct problem
 			def->name, bad + 1, s->origin[id]);
 		return;
 	}
-	if (def->kind == KIND_DOMAIN_LIST || def->kind == KIND_NETWORK_LIST) {
+	if (def->kind == KIND_DOMAIN_LIST || def->kind == KIND_NETWORK_LIST ||
+	    def->kind == KIND_DNSBL_LIST) {
 		check_list(s, id, problems);
 	} else if (def->kind == KIND_NUMBER) {
 		if (!valid_uint(value, def->min, def->max, &number, &why))

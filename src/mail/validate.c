@@ -178,6 +178,63 @@ bool valid_network(const char *text, const char **why)
 	return true;
 }
 
+/* One of the four parts of a DNSBL reply filter: 2, [2..11] or [2;4;6]. */
+static bool dnsbl_octet(const char *part, size_t len)
+{
+	if (len > 2 && part[0] == '[' && part[len - 1] == ']') {
+		part++;
+		len -= 2;
+	}
+	if (len == 0 || strspn(part, "0123456789.;") < len)
+		return false;
+	return true;
+}
+
+bool valid_dnsbl_site(const char *text, const char **why)
+{
+	char domain[256];
+	const char *end = text + strcspn(text, "=*"), *filter = NULL, *weight = NULL;
+	size_t len = (size_t)(end - text), parts = 0;
+
+	if (*end == '=')
+		filter = end + 1;
+	weight = strchr(end, '*');
+	if (len >= sizeof(domain))
+		return fail(why, "is too long");
+	memcpy(domain, text, len);
+	domain[len] = '\0';
+	if (!valid_domain(domain, why))
+		return false;
+	if (filter) {
+		size_t filter_len = weight ? (size_t)(weight - filter) : strlen(filter);
+
+		for (const char *p = filter; p < filter + filter_len; parts++) {
+			/* a part ends at a dot outside brackets */
+			const char *q = p;
+			bool bracket = false;
+
+			while (q < filter + filter_len && (bracket || *q != '.')) {
+				bracket = *q == '[' ? true : *q == ']' ? false : bracket;
+				q++;
+			}
+			if (!dnsbl_octet(p, (size_t)(q - p)))
+				return fail(why, "has a reply filter that is not like 127.0.0.2 or "
+						 "127.0.0.[2..11]");
+			p = q + (q < filter + filter_len);
+		}
+		if (parts != 4)
+			return fail(why, "has a reply filter that is not like 127.0.0.2 or "
+					 "127.0.0.[2..11]");
+	}
+	if (weight) {
+		const char *digits = weight + 1 + (weight[1] == '-');
+
+		if (*digits == '\0' || strspn(digits, "0123456789") != strlen(digits))
+			return fail(why, "has a weight after * that is not a whole number");
+	}
+	return true;
+}
+
 bool valid_relayhost(const char *text, const char **why)
 {
 	char host[256];

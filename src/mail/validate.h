@@ -29,6 +29,8 @@ bool valid_uint(const char *text, unsigned long min, unsigned long max, unsigned
 		const char **why);
 bool valid_bool(const char *text, bool *value, const char **why); /* yes/no/true/false/1/0/on/off */
 bool valid_network(const char *text, const char **why); /* 192.0.2.0/24, [2001:db8::]/32, host IP */
+/* A DNS blocklist in Postfix's syntax: zone[=reply filter][*weight]. */
+bool valid_dnsbl_site(const char *text, const char **why);
 bool valid_relayhost(const char *text, const char **why); /* host, host:port, [host]:port */
 bool valid_path(const char *text, const char **why); /* absolute, no quotes, braces or blanks */
 /* True when two domain names are the same name (case, one trailing dot). */

@@ -6,6 +6,7 @@ import base64
 import email
 import email.utils
 import smtplib
+import socket
 import subprocess
 import time
 import uuid
@@ -401,3 +402,79 @@ def test_a_full_mailbox_is_refused_at_rcpt_and_nothing_is_bounced(start):
     # Nothing bounced: the queue is empty, and the one message is in the mailbox.
     assert "Mail queue is empty" in c.exec("postqueue", "-p").stdout
     assert len(messages(c.port[993], "carol@example.test", "carol-secret-3")) == 1
+
+
+def banner_lines(port):
+    """Connect to PORT as a client that waits for its turn: every banner line, the last
+    one "220 " (postscreen sends "220-" first to a client it does not know yet)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        lines = [reader.readline()]
+        while lines[-1].startswith(b"220-"):
+            lines.append(reader.readline())
+        sock.sendall(b"QUIT\r\n")
+        return lines
+
+
+def test_postscreen_drops_a_client_that_talks_first_and_remembers_one_that_waited(start):
+    """Port 25 at the shipped greet wait (6 s): a client that sends its EHLO before the
+    banner is over (a bot saving time) is dropped with 521 before any smtpd serves it; one
+    that waits its turn gets through and is remembered on the queue volume, so the next
+    container on that volume lets it straight in."""
+    volume = f"mailinit-test-queue-{uuid.uuid4().hex[:8]}"
+    env = {"POSTFIX_POSTSCREEN_GREET_WAIT": None}
+    names = []
+    try:
+        first = start(accounts=USERS, env=env, volumes=(f"{volume}:/var/spool/postfix",))
+        names.append(first.name)
+        with socket.create_connection(("127.0.0.1", first.port[25]), timeout=30) as sock:
+            reader = sock.makefile("rb")
+            assert reader.readline().startswith(b"220-")
+            sock.sendall(b"EHLO bot.example.org\r\n")
+            assert reader.readline().startswith(b"521 5.5.1"), first.logs()
+            try:  # closed: at the end, or reset (it left our EHLO unread)
+                rest = reader.readline()
+            except ConnectionResetError:
+                rest = b""
+            assert rest == b"", "the connection stays open after 521"
+        assert "PREGREET" in first.logs()
+        assert "smtpd" not in "".join(line for line in first.logs().splitlines()
+                                      if "bot.example.org" in line)
+
+        lines = banner_lines(first.port[25])
+        assert lines[0].startswith(b"220-") and lines[-1].startswith(b"220 "), lines
+        _, data = mail("friend@friend.test", "bob@example.test", "Waited its turn.")
+        send_25(first.port[25], "friend@friend.test", ["bob@example.test"], data)
+        engine("stop", "-t", "30", first.name)
+
+        second = start(accounts=USERS, env=env, volumes=(f"{volume}:/var/spool/postfix",))
+        names.append(second.name)
+        lines = banner_lines(second.port[25])
+        assert len(lines) == 1 and lines[0].startswith(b"220 "), (lines, second.logs())
+        assert "PASS OLD" in second.logs()
+    finally:
+        engine("rm", "-f", "-v", "-t", "0", *names, check=False)
+        engine("volume", "rm", "-f", volume, check=False)
+
+
+def test_a_client_a_dnsbl_lists_is_refused_unless_it_is_in_a_trusted_network(start, dns):
+    """DNSBL_SITES names a blocklist zone that lists the test client (d.c.b.a.zone A
+    127.0.0.2, as real lists do): its mail is refused at RCPT with the list's name. A
+    client in TRUSTED_NETWORKS is not asked about."""
+    client = client_address()
+    listed = ".".join(reversed(client.split(".")))
+    server = dns({"dnsbl.test": [f"{listed} IN A 127.0.0.2"]})
+    env = {"DNSBL_SITES": "dnsbl.test", "POSTFIX_POSTSCREEN_GREET_WAIT": None}
+    c = start(accounts=USERS, env=env, options=("--dns", server.ip))
+    _, data = mail("friend@friend.test", "bob@example.test", "From a listed address.")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send_25(c.port[25], "friend@friend.test", ["bob@example.test"], data)
+    code, text = refused.value.recipients["bob@example.test"]
+    assert code == 550 and b"blocked using dnsbl.test" in text, (code, text)
+    assert messages(c.port[993], *BOB, wait=0) == []
+
+    trusted = start(accounts=USERS, options=("--dns", server.ip),
+                    env={**env, "TRUSTED_NETWORKS": f"{client}/32"})
+    subject, data = mail("friend@friend.test", "bob@example.test", "From a trusted network.")
+    send_25(trusted.port[25], "friend@friend.test", ["bob@example.test"], data)
+    assert messages(trusted.port[993], *BOB, subject=subject)

@@ -56,6 +56,17 @@ static void numbers_booleans_networks_relayhosts_paths(void **state)
 	assert_true(valid_network("2001:db8::1", &why));
 	assert_false(valid_network("192.0.2.0/33", &why));
 	assert_false(valid_network("example.com", &why));
+	assert_true(valid_dnsbl_site("zen.spamhaus.org", &why));
+	assert_true(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[2..11]*3", &why));
+	assert_true(valid_dnsbl_site("list.dnswl.org=127.0.[0..255].[1;2;3]*-2", &why));
+	assert_true(valid_dnsbl_site("bl.spamcop.net*2", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.2.5", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.x", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org*", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org*two", &why));
+	assert_false(valid_dnsbl_site("zen..org", &why));
+	assert_false(valid_dnsbl_site("zen.org{x}", &why));
 	assert_true(valid_relayhost("[smtp.example.net]:587", &why));
 	assert_true(valid_relayhost("smtp.example.net", &why));
 	assert_true(valid_relayhost("[192.0.2.1]:25", &why));
