@@ -63,6 +63,10 @@ BAD_INPUTS = [
      'TRUSTED_NETWORKS: "10.0.0.0/33" has a prefix length'),
     ({"MAIL_DOMAIN": "example.test", "TRUSTED_NETWORKS": "everyone"}, None, None,
      'TRUSTED_NETWORKS: "everyone" is not a network'),
+    ({"MAIL_DOMAIN": "example.test", "DNSBL_SITES": "zen.spamhaus.org=127.0.0"}, None, None,
+     'DNSBL_SITES: "zen.spamhaus.org=127.0.0" has a reply filter that is not like'),
+    ({"MAIL_DOMAIN": "example.test", "DNSBL_SITES": "bl.example.org*x"}, None, None,
+     'DNSBL_SITES: "bl.example.org*x" has a weight after * that is not a whole number'),
     ({"MAIL_DOMAIN": "example.test", "RELAYHOST": "[smtp.example.net]:99999"}, None, None,
      "RELAYHOST: \"[smtp.example.net]:99999\" has a port"),
     ({"MAIL_DOMAIN": "example.test", "RELAYHOST_USERNAME": "u", "RELAYHOST_PASSWORD": "p"},
@@ -544,3 +548,13 @@ def test_check_verifies_the_self_signed_pair_the_server_keeps(check, tmp_path):
     assert "made a self-signed certificate" not in result.output
     pair = result.file("/etc/ssl/mailinit/pair.pem")
     assert (tls / "cert.pem").read_text().strip() in pair
+
+
+def test_dnsbl_sites_reach_postscreen_as_given_and_none_by_default(check):
+    result = check(OK)
+    assert result.status == 0, result.output
+    assert re.search(r"^postscreen_dnsbl_sites = $", result.file("/etc/postfix/main.cf"), re.M)
+    result = check({**OK, "DNSBL_SITES": "zen.spamhaus.org=127.0.0.[2..11]*2 bl.example.org"})
+    assert result.status == 0, result.output
+    assert "\npostscreen_dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*2 bl.example.org\n" in \
+        result.file("/etc/postfix/main.cf")
