@@ -46,15 +46,16 @@ void daemon_dirs_skip_postfix_check(void)
  * anyone: the directory itself is given to its daemon, through a descriptor opened
  * without following a link; what the daemon wrote in it is left alone.
  */
-static int own_directory(const char *path, const struct passwd *pw, mode_t mode)
+static int own_directory(const char *path, uid_t uid, gid_t gid, mode_t mode)
 {
 	int fd, status = 0;
 
-	if (file_mkdirs(path, mode, pw->pw_uid, pw->pw_gid) != 0)
+	if (file_mkdirs(path, mode, uid, gid) != 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) != 0 || fchmod(fd, mode) != 0) {
-		log_error_sys("%s: cannot give it to %s", path, pw->pw_name);
+	if (fd < 0 || fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0) {
+		log_error_sys("%s: cannot give it to uid %u, gid %u", path, (unsigned)uid,
+			      (unsigned)gid);
 		status = -1;
 	}
 	if (fd >= 0)
@@ -80,7 +81,7 @@ int daemon_dirs_make(const char *root)
 	if (access(path, F_OK) != 0 && file_mkdirs(path, 0700, pw->pw_uid, 0) != 0)
 		return -1;
 	/* postscreen's memory of the clients that passed, kept with the queue (main.cf). */
-	if (own_directory("/var/spool/postfix/postscreen", pw, 0700) != 0)
+	if (own_directory("/var/spool/postfix/postscreen", pw->pw_uid, pw->pw_gid, 0700) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/var/lib/postfix", root);
 	if (access(path, F_OK) != 0 && file_mkdirs(path, 0755, pw->pw_uid, pw->pw_gid) != 0)
@@ -89,7 +90,7 @@ int daemon_dirs_make(const char *root)
 	return file_mkdirs(path, 0755, 0, 0);
 }
 
-int daemon_dirs_make_rspamd(void)
+int daemon_dirs_make_rspamd(gid_t vmail_gid)
 {
 	static const struct {
 		const char *path, *user;
@@ -103,8 +104,14 @@ int daemon_dirs_make_rspamd(void)
 
 		if (pw == NULL)
 			continue; /* not installed here: a test machine */
-		if (own_directory(dirs[i].path, pw, 0750) != 0)
+		if (own_directory(dirs[i].path, pw->pw_uid, pw->pw_gid, 0750) != 0)
 			return -1;
 	}
-	return 0;
+	/* The controller's socket (0666) is reached through this directory: root's, which
+	   neither rspamd's user nor vmail can change (rspamd's root process sets the socket's
+	   mode by its path), and only vmail's group (Dovecot's learning from Junk) and root
+	   may enter. */
+	if (getpwnam("_rspamd") == NULL)
+		return 0; /* no rspamd here: a test machine */
+	return own_directory("/run/rspamd-controller", 0, vmail_gid, 0710);
 }

@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	daemon_dirs_skip_postfix_check();     a complete queue: no "postfix check" at start
  *	if (daemon_dirs_make(root) != 0) fail;
- *	if (daemon_dirs_make_rspamd() != 0) fail;      ENABLE_RSPAMD
+ *	if (daemon_dirs_make_rspamd(vmail_gid) != 0) fail;      ENABLE_RSPAMD
  *
  * DESCRIPTION
  *	Postfix's queue is /var/spool/postfix. daemon_dirs_make makes its
@@ -20,13 +20,16 @@
  *	daemon_dirs_make_rspamd makes rspamd's and Redis's run directories
  *	(their sockets) and hands them their data directories, the volumes
  *	/var/lib/rspamd and /var/lib/redis: only the directory itself is
- *	changed, by its descriptor, never what is in it.
+ *	changed, by its descriptor, never what is in it. The controller's socket
+ *	has a directory of its own, root's, that only VMAIL_GID may enter.
  */
 #ifndef MAILINIT_DAEMON_DIRS_H
 #define MAILINIT_DAEMON_DIRS_H
 
+#include <sys/types.h>
+
 void daemon_dirs_skip_postfix_check(void);
 int daemon_dirs_make(const char *root);
-int daemon_dirs_make_rspamd(void);
+int daemon_dirs_make_rspamd(gid_t vmail_gid);
 
 #endif

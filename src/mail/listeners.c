@@ -29,7 +29,7 @@ const struct listener listeners[LISTENER_COUNT] = {
     /* rspamd filters as Postfix's first milter; its controller takes what Dovecot's
        Junk moves teach, and health's ping; Redis keeps what it learns. */
     {"rspamd", "rspamd", NULL, "127.0.0.1:11332", MILTER, false, S_ENABLE_RSPAMD},
-    {"controller", "rspamd", NULL, "/run/rspamd/controller.sock", HTTP_PING, false,
+    {"controller", "rspamd", NULL, "/run/rspamd-controller/controller.sock", HTTP_PING, false,
      S_ENABLE_RSPAMD},
     {"redis", "redis", NULL, "/run/redis/redis.sock", REDIS, false, S_ENABLE_RSPAMD},
 };

@@ -180,7 +180,8 @@ static int install(struct context *c)
 		return 0;
 	daemon_dirs_skip_postfix_check();
 	if (daemon_dirs_make(c->root) != 0 ||
-	    (settings_bool(c->settings, S_ENABLE_RSPAMD) && daemon_dirs_make_rspamd() != 0) ||
+	    (settings_bool(c->settings, S_ENABLE_RSPAMD) &&
+	     daemon_dirs_make_rspamd((gid_t)settings_number(c->settings, S_VMAIL_GID)) != 0) ||
 	    mail_dirs_prepare(options->mail_dir, c->accounts.account, c->accounts.account_count,
 			      (uid_t)settings_number(c->settings, S_VMAIL_UID),
 			      (gid_t)settings_number(c->settings, S_VMAIL_GID)) != 0)

@@ -390,7 +390,16 @@ static int render_rspamd(struct context *c)
 	if (status == 0)
 		status = sweep_rspamd_local(c, &given);
 	buffer_free(&given);
-	if (status != 0)
+	/* Learning from the Junk folder (dovecot.conf): Dovecot's two scripts, the program
+	   they pipe to. */
+	snprintf(target, sizeof(target), "%s/etc/dovecot/sieve-pipe", c->root);
+	if (status != 0 || file_mkdirs(target, 0755, (uid_t)-1, (gid_t)-1) != 0 ||
+	    render_template(c, "dovecot/learn-spam.sieve", "/etc/dovecot/sieve/learn-spam.sieve",
+			    NULL, 0644, 0) != 0 ||
+	    render_template(c, "dovecot/learn-ham.sieve", "/etc/dovecot/sieve/learn-ham.sieve",
+			    NULL, 0644, 0) != 0 ||
+	    render_template(c, "dovecot/rspamd-learn", "/etc/dovecot/sieve-pipe/rspamd-learn", NULL,
+			    0755, 0) != 0)
 		return -1;
 	return render_template(c, "redis/redis.conf", "/etc/redis/redis.conf", NULL, 0644, 0);
 }
@@ -447,8 +456,10 @@ void provision_verify(struct context *c, struct problems *problems)
 		snprintf(path, sizeof(path), "%s/etc/opendkim.conf", c->root);
 		verify_opendkim(path, problems);
 	}
-	if (settings_bool(c->settings, S_ENABLE_SIEVE)) {
-		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve/before.sieve", c->root);
+	/* The whole directory in one run: before.sieve, and learn-*.sieve with rspamd. */
+	if (settings_bool(c->settings, S_ENABLE_SIEVE) ||
+	    settings_bool(c->settings, S_ENABLE_RSPAMD)) {
+		snprintf(path, sizeof(path), "%s/etc/dovecot/sieve", c->root);
 		verify_sieve(path, dovecot_conf, problems);
 	}
 }

@@ -22,8 +22,8 @@
 void verify_postfix(const char *config_dir, struct problems *problems);
 void verify_dovecot(const char *config_file, struct problems *problems);
 void verify_opendkim(const char *config_file, struct problems *problems);
-/* Compile a global Sieve script beside itself (.svbin): Dovecot's delivery
-   runs as vmail and may not write there, so it must be done now. */
+/* Compile global Sieve scripts beside themselves (.svbin), one file or every *.sieve of a
+   directory: Dovecot runs them as vmail, which may not write there, so it must be done now. */
 void verify_sieve(const char *script, const char *dovecot_config, struct problems *problems);
 
 #endif

@@ -14,7 +14,7 @@ import uuid
 import dkim
 import pytest
 
-from clients import (CLIENT_NAME, imap_connect_and_login, message, submit,
+from clients import (CLIENT_NAME, imap_connect_and_login, managesieve_put, message, submit,
                      wait_for_subject)
 from conftest import IMAGE, engine
 
@@ -291,7 +291,7 @@ def test_what_rspamd_learnt_survives_a_stop_and_a_new_container(start):
                        "Cheap pills and a lottery win: claim your prize money today, send "
                        "your bank details to our agent before the offer expires tonight.")
         engine("exec", "-i", first.name, "sh", "-c", "cat > /tmp/spam.eml", input=spam)
-        learnt = first.exec("rspamc", "-h", "/run/rspamd/controller.sock", "learn_spam",
+        learnt = first.exec("rspamc", "-h", "/run/rspamd-controller/controller.sock", "learn_spam",
                             "/tmp/spam.eml")
         assert "success = true;" in learnt.stdout, learnt
         assert learns(first) == "1"
@@ -302,6 +302,59 @@ def test_what_rspamd_learnt_survives_a_stop_and_a_new_container(start):
     finally:
         engine("rm", "-f", "-v", "-t", "0", *names, check=False)
         engine("volume", "rm", "-f", volume, check=False)
+
+
+def test_moving_mail_into_junk_teaches_rspamd_spam_and_out_of_it_ham(start):
+    """Dovecot's IMAPSieve runs our two scripts at a move (or copy, or a save into Junk):
+    rspamd's Bayes counts grow in Redis. Deleting spam from Junk (into the Trash) teaches
+    nothing. Only Dovecot's mail user and root reach the controller's socket, and a user's
+    own Sieve script may not pipe."""
+    c = start(accounts=USERS, env={"ENABLE_MANAGESIEVE": "yes"})
+
+    def learns(spam, ham):
+        """Whether Bayes has learnt SPAM spam and HAM ham messages (within 10 s)."""
+        deadline = time.monotonic() + 10
+        while True:
+            counts = tuple(int(c.exec("redis-cli", "-s", "/run/redis/redis.sock", "HGET",
+                                      "RS", f"learns_{kind}").stdout.strip() or 0)
+                           for kind in ("spam", "ham"))
+            if counts == (spam, ham) or time.monotonic() > deadline:
+                return counts == (spam, ham) or counts
+            time.sleep(0.2)
+
+    def saved(folder, words):
+        _, data = mail("seller@example.org", "bob@example.test",
+                       f"{words} Claim your prize money today, send your bank details to "
+                       "our agent before the offer expires tonight, winners are waiting.")
+        client = imap_connect_and_login(c.port[993], *BOB)
+        assert client.append(folder, None, None, data.encode())[0] == "OK"
+        return client
+
+    client = saved("INBOX", "Cheap pills and a lottery win.")
+    client.select("INBOX")
+    assert client._simple_command("MOVE", "1", "Junk")[0] == "OK"
+    assert learns(spam=1, ham=0) is True
+    client.select("Junk")
+    assert client._simple_command("MOVE", "1", "Trash")[0] == "OK"
+    client.logout()
+    # Had the Trash taught "ham", the spam would now be relearnt as ham: (0, 1), then (1, 1).
+    client = saved("Junk", "Your parcel is waiting: pay the customs fee.")  # a client's own save
+    assert learns(spam=2, ham=0) is True
+    client.select("Junk")
+    assert client._simple_command("MOVE", "1", "INBOX")[0] == "OK"  # it was no spam after all
+    client.logout()
+    assert learns(spam=1, ham=1) is True  # relearnt: rspamd takes back its "spam"
+    assert "Error" not in "".join(line for line in c.logs().splitlines()
+                                  if line.startswith("dovecot: imap("))
+
+    for user in ("_rspamd", "opendkim", "postfix", "redis"):
+        reached = c.exec("setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
+                         "rspamc", "-h", "/run/rspamd-controller/controller.sock", "stat",
+                         check=False)
+        assert "Messages scanned" not in reached.stdout, user
+    with pytest.raises(AssertionError, match=r"\['NO "):  # PUTSCRIPT refused
+        managesieve_put(c.port[4190], *BOB, "learn",
+                        'require "vnd.dovecot.pipe";\npipe "rspamd-learn" ["spam"];\n')
 
 
 def test_rspamd_s_web_interface_is_off_by_default_and_asks_everyone_its_password(start,
@@ -323,9 +376,17 @@ def test_rspamd_s_web_interface_is_off_by_default_and_asks_everyone_its_password
     allowed = on.exec("rspamc", "-h", "127.0.0.1:11334", "-P", "correct-horse-battery",
                       "stat").stdout
     assert "Messages scanned:" in allowed, allowed
-    # mailinit's own way in (health, learning) stays the root-only unix socket.
-    assert "Messages scanned:" in on.exec("rspamc", "-h", "/run/rspamd/controller.sock",
+    # mailinit's own way in (health, learning) stays the controller's unix socket.
+    assert "Messages scanned:" in on.exec("rspamc", "-h", "/run/rspamd-controller/controller.sock",
                                           "stat").stdout
+    # Scores are the settings' (SPAM_REJECT_SCORE...): the interface's "save" is refused, and
+    # nothing lands on the /var/lib/rspamd volume to override them at the next start.
+    body = "[100, null, 100, 100]"
+    saved = on.exec("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/11334; printf 'POST /saveactions "
+                    "HTTP/1.0\\r\\nPassword: correct-horse-battery\\r\\nContent-Length: "
+                    f"{len(body)}\\r\\n\\r\\n{body}' >&3; cat <&3").stdout
+    assert saved.startswith("HTTP/1.1 500") and "Save error" in saved, saved
+    assert on.exec("ls", "/var/lib/rspamd/rspamd_dynamic", check=False).returncode != 0
 
 
 def test_mail_waits_with_4xx_while_rspamd_is_not_up(start, tmp_path):

@@ -22,13 +22,26 @@ def test_rspamd_on_by_default_first_milter_with_tempfail_and_opendkim_signing_on
     assert 'bind_socket = "127.0.0.1:11332";' in proxy and "self_scan = yes;" in proxy
     controller = result.file("/etc/rspamd/override.d/worker-controller.inc")
     assert re.findall(r"^bind_socket = .*$", controller, re.M) == [
-        'bind_socket = "/run/rspamd/controller.sock mode=0600";'], controller
+        'bind_socket = "/run/rspamd-controller/controller.sock mode=0666";'], controller
     assert re.search(r"^secure_ip = \[\];$", controller, re.M)
     assert not re.search(r"^(enable_)?password", controller, re.M), controller
     assert 'servers = "/run/redis/redis.sock";' in result.file("/etc/rspamd/local.d/redis.conf")
     redis = result.file("/etc/redis/redis.conf")
     assert re.search(r"^port 0$", redis, re.M) and "maxmemory 128mb" in redis
     assert "enabled = false;" in result.file("/etc/rspamd/local.d/dkim_signing.conf")
+    # Scores come from the settings only: no file of scores saved through the controller.
+    assert re.search(r'^dynamic_conf = "/etc/rspamd/dynamic.off";$',
+                     result.file("/etc/rspamd/override.d/options.inc"), re.M)
+    # Learning from Junk moves: Dovecot's two scripts pipe to a program that asks rspamc.
+    dovecot_conf = result.file("/etc/dovecot/dovecot.conf")
+    assert "mail_plugins = $mail_plugins imap_quota imap_sieve\n" in dovecot_conf
+    assert "imapsieve_mailbox1_name = Junk" in dovecot_conf
+    assert 'pipe :copy "rspamd-learn" ["spam"];' in \
+        result.file("/etc/dovecot/sieve/learn-spam.sieve")
+    learn = result.out / "etc/dovecot/sieve-pipe/rspamd-learn"
+    assert learn.stat().st_mode & 0o777 == 0o755
+    assert 'exec /usr/bin/rspamc -h /run/rspamd-controller/controller.sock "learn_$1"' in \
+        learn.read_text()
 
 
 def test_scores_greylisting_and_trusted_networks_reach_rspamd(check):
@@ -75,6 +88,11 @@ def test_rspamd_off_is_today_s_lean_server(check):
     assert re.search(r"^Mode\s+sv$", result.file("/etc/opendkim.conf"), re.M)
     assert not (result.out / "etc/rspamd/local.d/actions.conf").exists()
     assert not (result.out / "etc/redis/redis.conf").exists()
+    # No learning from Junk: Dovecot's IMAPSieve is not loaded, its scripts not written.
+    dovecot_conf = result.file("/etc/dovecot/dovecot.conf")
+    assert "imap_sieve" not in dovecot_conf and "imapsieve" not in dovecot_conf
+    assert "mail_plugins = $mail_plugins imap_quota\n" in dovecot_conf
+    assert not (result.out / "etc/dovecot/sieve/learn-spam.sieve").exists()
     both_off = check({**OK, "ENABLE_RSPAMD": "no", "ENABLE_DKIM": "no"})
     assert "smtpd_milters" not in both_off.file("/etc/postfix/main.cf")
 
@@ -148,7 +166,7 @@ def test_the_web_interface_is_off_unless_given_a_password_then_on_loopback_with_
     path = result.out / "etc/rspamd/override.d/worker-controller.inc"
     controller = path.read_text()
     assert re.findall(r"^bind_socket = .*$", controller, re.M) == [
-        'bind_socket = "/run/rspamd/controller.sock mode=0600";',
+        'bind_socket = "/run/rspamd-controller/controller.sock mode=0666";',
         'bind_socket = "127.0.0.1:11334";'], controller
     assert 'password = "correct horse battery";' in controller
     assert 'enable_password = "correct horse battery";' in controller
