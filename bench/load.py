@@ -69,9 +69,17 @@ def send(port, count, sessions, mailboxes=len(ACCOUNTS)):
                 client = smtplib.SMTP("127.0.0.1", port, local_hostname=HELO, timeout=60)
         client.quit()
 
+    past_postscreen(port)
     began = time.monotonic()
     run_concurrently(session, sessions)
     return accepted, errors, time.monotonic() - began
+
+
+def past_postscreen(port):
+    """postscreen (port 25) holds a client it has not seen before for 6 s before its banner,
+    once a day: one session before the clock starts, so that the figures are throughput."""
+    with smtplib.SMTP("127.0.0.1", port, local_hostname=HELO, timeout=60) as client:
+        client.ehlo()
 
 
 def wait_delivered(mail_dir, accepted, timeout=600):
