@@ -98,6 +98,35 @@ static void find_daemon_ids(struct context *c)
 		c->dovecot_gid = gr->gr_gid;
 }
 
+/*
+ * The mail user is its own: with a daemon's uid or group, that daemon would read every
+ * mailbox, and a daemon of the group VMAIL_GID enters the rspamd controller's directory
+ * (daemon_dirs.c) and could change what rspamd learns.
+ */
+static void check_mail_ids(struct context *c, struct problems *problems)
+{
+	static const char *const daemons[] = {"postfix",  "postdrop", "dovecot", "dovenull",
+					      "opendkim", "_rspamd",  "redis"};
+	uid_t uid = (uid_t)settings_number(c->settings, S_VMAIL_UID);
+	gid_t gid = (gid_t)settings_number(c->settings, S_VMAIL_GID);
+
+	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
+		struct passwd *pw = getpwnam(daemons[i]);
+		struct group *gr = getgrnam(daemons[i]);
+
+		if (pw && pw->pw_uid == uid)
+			problem(problems,
+				"VMAIL_UID: %lu is the user %s; the mail user must be its own "
+				"(the default 5000 is)",
+				(unsigned long)uid, daemons[i]);
+		if (gr && gr->gr_gid == gid)
+			problem(problems,
+				"VMAIL_GID: %lu is the group %s; the mail user's group must be its "
+				"own (the default 5000 is)",
+				(unsigned long)gid, daemons[i]);
+	}
+}
+
 static int finish(struct context *c, int status)
 {
 	for (size_t i = 0; i < c->var_count; i++)
@@ -153,6 +182,7 @@ static int render_and_verify(struct context *c, struct problems *problems)
 	int status;
 
 	find_daemon_ids(c);
+	check_mail_ids(c, problems);
 	if ((status = provision_certificate(c, problems)) != 0 || problems->count)
 		return status;
 	if (settings_bool(c->settings, S_ENABLE_DKIM) && provision_dkim_keys(c, problems) != 0)

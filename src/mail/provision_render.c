@@ -374,8 +374,23 @@ static int render_rspamd(struct context *c)
 	struct buffer given = {0};
 	int status = 0;
 
-	if (!settings_bool(c->settings, S_ENABLE_RSPAMD))
+	if (!settings_bool(c->settings, S_ENABLE_RSPAMD)) {
+		/* A restart keeps the render root: the learning scripts of a run with rspamd
+		   would fail the Sieve check (one run over the directory, without the pipe). */
+		static const char *const learning[] = {
+		    "/etc/dovecot/sieve/learn-spam.sieve", "/etc/dovecot/sieve/learn-spam.svbin",
+		    "/etc/dovecot/sieve/learn-ham.sieve", "/etc/dovecot/sieve/learn-ham.svbin",
+		    "/etc/dovecot/sieve-pipe/rspamd-learn"};
+
+		for (size_t i = 0; i < sizeof(learning) / sizeof(learning[0]); i++) {
+			snprintf(target, sizeof(target), "%s%s", c->root, learning[i]);
+			if (unlink(target) != 0 && errno != ENOENT) {
+				log_error_sys("%s: cannot remove it", target);
+				return -1;
+			}
+		}
 		return 0;
+	}
 	status = give_operator_rspamd_files(c, &given);
 	for (size_t i = 0; status == 0 && i < RSPAMD_FILES; i++) {
 		const struct rspamd_file *f = &rspamd_files[i];

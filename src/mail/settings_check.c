@@ -63,6 +63,12 @@ static void check_list(const struct settings *s, enum setting_id id, struct prob
 	char word[256];
 
 	while (text_next_word(&cursor, word, sizeof(word))) {
+		if (strlen(word) == sizeof(word) - 1) { /* cut: the rest would go unchecked */
+			problem(problems,
+				"%s: \"%.40s...\" is longer than %zu characters (from %s)",
+				def->name, word, sizeof(word) - 2, s->origin[id]);
+			continue;
+		}
 		bool ok = def->kind == KIND_DOMAIN_LIST  ? valid_domain(word, &why)
 			  : def->kind == KIND_DNSBL_LIST ? valid_dnsbl_site(word, &why)
 							 : valid_network(word, &why);

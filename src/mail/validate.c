@@ -178,59 +178,78 @@ bool valid_network(const char *text, const char **why)
 	return true;
 }
 
-/* One of the four parts of a DNSBL reply filter: 2, [2..11] or [2;4;6]. */
-static bool dnsbl_octet(const char *part, size_t len)
+/* A number 0-255 at *P, taken; false if there is none. */
+static bool dnsbl_byte(const char **p, unsigned *value)
 {
-	if (len > 2 && part[0] == '[' && part[len - 1] == ']') {
-		part++;
-		len -= 2;
-	}
-	if (len == 0 || strspn(part, "0123456789.;") < len)
+	size_t digits = strspn(*p, "0123456789");
+
+	if (digits == 0 || digits > 3)
 		return false;
-	return true;
+	*value = 0;
+	for (size_t i = 0; i < digits; i++)
+		*value = *value * 10 + (unsigned)((*p)[i] - '0');
+	*p += digits;
+	return *value <= 255;
+}
+
+/*
+ * A reply filter as Postfix's ip_match(3) reads it: four parts separated by dots, each a
+ * number 0-255 or a bracketed list of numbers and ranges, [2..11] or [2;4;6..8]. Postfix
+ * stops postscreen on anything else, so it is refused here, where the operator reads why.
+ */
+static bool dnsbl_filter(const char *p, const char *end)
+{
+	unsigned low, high;
+
+	for (int part = 0; part < 4; part++) {
+		if (part > 0 && (p >= end || *p++ != '.'))
+			return false;
+		if (p < end && *p == '[') {
+			do {
+				p++;
+				if (!dnsbl_byte(&p, &low))
+					return false;
+				if (end - p >= 2 && p[0] == '.' && p[1] == '.') {
+					p += 2;
+					if (!dnsbl_byte(&p, &high) || high < low)
+						return false;
+				}
+			} while (p < end && *p == ';');
+			if (p >= end || *p++ != ']')
+				return false;
+		} else if (!dnsbl_byte(&p, &low)) {
+			return false;
+		}
+		if (p > end)
+			return false;
+	}
+	return p == end;
 }
 
 bool valid_dnsbl_site(const char *text, const char **why)
 {
 	char domain[256];
-	const char *end = text + strcspn(text, "=*"), *filter = NULL, *weight = NULL;
-	size_t len = (size_t)(end - text), parts = 0;
+	const char *end = text + strcspn(text, "=*"), *weight = strchr(end, '*');
+	size_t len = (size_t)(end - text);
 
-	if (*end == '=')
-		filter = end + 1;
-	weight = strchr(end, '*');
 	if (len >= sizeof(domain))
 		return fail(why, "is too long");
 	memcpy(domain, text, len);
 	domain[len] = '\0';
 	if (!valid_domain(domain, why))
 		return false;
-	if (filter) {
-		size_t filter_len = weight ? (size_t)(weight - filter) : strlen(filter);
-
-		for (const char *p = filter; p < filter + filter_len; parts++) {
-			/* a part ends at a dot outside brackets */
-			const char *q = p;
-			bool bracket = false;
-
-			while (q < filter + filter_len && (bracket || *q != '.')) {
-				bracket = *q == '[' ? true : *q == ']' ? false : bracket;
-				q++;
-			}
-			if (!dnsbl_octet(p, (size_t)(q - p)))
-				return fail(why, "has a reply filter that is not like 127.0.0.2 or "
-						 "127.0.0.[2..11]");
-			p = q + (q < filter + filter_len);
-		}
-		if (parts != 4)
-			return fail(why, "has a reply filter that is not like 127.0.0.2 or "
-					 "127.0.0.[2..11]");
-	}
+	if (len > 0 && domain[len - 1] == '.')
+		return fail(why, "ends with a dot (write the zone without it)");
+	if (*end == '=' && !dnsbl_filter(end + 1, weight ? weight : end + strlen(end)))
+		return fail(why, "has a reply filter that is not like 127.0.0.2 or "
+				 "127.0.0.[2..11] (numbers 0-255)");
 	if (weight) {
 		const char *digits = weight + 1 + (weight[1] == '-');
+		size_t count = strspn(digits, "0123456789");
 
-		if (*digits == '\0' || strspn(digits, "0123456789") != strlen(digits))
-			return fail(why, "has a weight after * that is not a whole number");
+		if (count == 0 || count > 6 || digits[count] != '\0')
+			return fail(why, "has a weight after * that is not a whole number "
+					 "(-999999 to 999999)");
 	}
 	return true;
 }

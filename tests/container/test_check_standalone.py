@@ -28,3 +28,13 @@ def test_a_bad_configuration_fails_with_78_and_names_the_file_and_line(image, tm
     assert out.returncode == 78, out.stdout + out.stderr
     assert "accounts" in out.stderr and ":2" in out.stderr, out.stderr
     assert "configuration OK" not in out.stdout
+
+
+def test_a_mail_user_that_is_a_daemon_s_is_refused(image, tmp_path):
+    """A mail group that is a daemon's would let that daemon into every mailbox and into
+    rspamd's controller (what Dovecot's learning from Junk uses)."""
+    redis = engine("run", "--rm", "--entrypoint", "getent", image, "group",
+                   "redis").stdout.split(":")[2]
+    out = check(image, tmp_path, f"VMAIL_GID={redis}")
+    assert out.returncode == 78, out.stdout + out.stderr
+    assert f"VMAIL_GID: {redis} is the group redis" in out.stderr, out.stderr

@@ -67,6 +67,19 @@ static void numbers_booleans_networks_relayhosts_paths(void **state)
 	assert_false(valid_dnsbl_site("zen.spamhaus.org*two", &why));
 	assert_false(valid_dnsbl_site("zen..org", &why));
 	assert_false(valid_dnsbl_site("zen.org{x}", &why));
+	/* What Postfix's postscreen would stop on: refused here, said why. */
+	assert_false(valid_dnsbl_site("zen.spamhaus.org.", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.300", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.2;3", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[;]", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[2..]", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[5..2]", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[1.2]", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[2", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org=127.0.0.2.", &why));
+	assert_false(valid_dnsbl_site("zen.spamhaus.org*99999999999", &why));
+	assert_true(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[2;4;6..8]", &why));
+	assert_true(valid_dnsbl_site("zen.spamhaus.org=127.0.0.[2..11]", &why));
 	assert_true(valid_relayhost("[smtp.example.net]:587", &why));
 	assert_true(valid_relayhost("smtp.example.net", &why));
 	assert_true(valid_relayhost("[192.0.2.1]:25", &why));
