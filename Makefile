@@ -210,6 +210,7 @@ $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
 install: $(BUILD)/mailinit
 	install -D -m 0755 $(BUILD)/mailinit $(DESTDIR)$(PREFIX)/bin/mailinit
 	install -D -m 0644 configs/services.conf $(DESTDIR)$(SHAREDIR)/services.conf
+	install -D -m 0755 configs/postfix-drain $(DESTDIR)$(SHAREDIR)/postfix-drain
 	for f in templates/*/*; do install -D -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$f; done
 
 clean:

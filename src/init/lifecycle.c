@@ -32,7 +32,14 @@ static const struct {
 	    [SVC_EV_EXEC_FAILED] = T(FAILED, GIVE_UP),
 	    [SVC_EV_EXITED] = T(BACKOFF, SCHEDULE_RESTART),
 	    [SVC_EV_EXITED_TOO_OFTEN] = T(FAILED, GIVE_UP),
-	    [SVC_EV_STOP] = T(STOPPING, SEND_STOP),
+	    [SVC_EV_STOP] = T(DRAINING, DRAIN),
+	    [SVC_EV_GONE] = T(STOPPED, NONE),
+	    [SVC_EV_GRACE_OVER] = T(STOPPING, KILL),
+	    [SVC_EV_ABANDONED] = T(FAILED, NONE),
+	},
+    [SVC_DRAINING] =
+	{
+	    [SVC_EV_DRAINED] = T(STOPPING, SEND_STOP),
 	    [SVC_EV_GONE] = T(STOPPED, NONE),
 	    [SVC_EV_GRACE_OVER] = T(STOPPING, KILL),
 	    [SVC_EV_ABANDONED] = T(FAILED, NONE),
@@ -68,13 +75,14 @@ struct transition lifecycle_next(enum svc_state state, enum svc_event event)
 const char *lifecycle_state_name(enum svc_state state)
 {
 	static const char *const names[SVC_STATE_COUNT] = {
-	    [SVC_DOWN] = "down",         [SVC_RUNNING] = "running", [SVC_BACKOFF] = "backoff",
-	    [SVC_STOPPING] = "stopping", [SVC_STOPPED] = "stopped", [SVC_FAILED] = "failed",
+	    [SVC_DOWN] = "down",         [SVC_RUNNING] = "running",   [SVC_BACKOFF] = "backoff",
+	    [SVC_DRAINING] = "draining", [SVC_STOPPING] = "stopping", [SVC_STOPPED] = "stopped",
+	    [SVC_FAILED] = "failed",
 	};
 	return (unsigned)state < SVC_STATE_COUNT ? names[state] : "unknown";
 }
 
 int lifecycle_is_active(enum svc_state state)
 {
-	return state == SVC_RUNNING || state == SVC_STOPPING;
+	return state == SVC_RUNNING || state == SVC_DRAINING || state == SVC_STOPPING;
 }

@@ -138,6 +138,8 @@ void service_check_gone(struct supervisor *sv, struct service *svc)
 	}
 }
 
+static void service_drain(struct supervisor *sv, struct service *svc);
+
 static void service_send_stop(struct supervisor *sv, struct service *svc)
 {
 	pid_t target = service_target(sv, svc);
@@ -172,6 +174,10 @@ static void service_kill(struct supervisor *sv, struct service *svc)
 	if (svc->target == 0 && svc->pid > 0)
 		svc->target = service_target(sv, svc);
 	log_warn("%s: still running at the grace limit: sending SIGKILL", svc->spec->name);
+	for (size_t i = 0; i < HELPERS_MAX; i++) {
+		if (sv->helpers[i].pid > 0 && sv->helpers[i].drain && sv->helpers[i].service == svc)
+			kill(sv->helpers[i].pid, SIGKILL); /* reaped as it exits: DRAINED, no-op */
+	}
 	/* The whole process group: the daemon's own children go too. */
 	if (svc->pid > 0 && kill(-svc->pid, SIGKILL) != 0)
 		kill(svc->pid, SIGKILL);
@@ -195,6 +201,7 @@ void service_apply(struct supervisor *sv, struct service *svc, enum svc_event ev
 		log_error("%s: giving up on it: stopping everything", svc->spec->name);
 		supervisor_begin_shutdown(sv, 0, svc->fail_status);
 		break;
+	case SVC_ACT_DRAIN: service_drain(sv, svc); break;
 	case SVC_ACT_SEND_STOP: service_send_stop(sv, svc); break;
 	case SVC_ACT_KILL: service_kill(sv, svc); break;
 	}
@@ -256,16 +263,57 @@ void service_exited(struct supervisor *sv, struct service *svc, int status)
 	restart_or_give_up(sv, svc);
 }
 
-void service_helper_exited(struct helper *helper, int status)
+void service_helper_exited(struct supervisor *sv, struct helper *helper, int status)
 {
+	const char *what = helper->drain ? "drain command" : "reload command";
 	char how[96];
 
 	proc_describe_status(status, how, sizeof(how));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_info("%s: reload command %s", helper->service->spec->name, how);
+		log_info("%s: %s %s", helper->service->spec->name, what, how);
 	else
-		log_error("%s: reload command %s", helper->service->spec->name, how);
+		log_error("%s: %s %s", helper->service->spec->name, what, how);
 	helper->pid = 0;
+	if (helper->drain)
+		service_apply(sv, helper->service, SVC_EV_DRAINED);
+}
+
+/* A free helper slot running ARGV for SVC, or NULL (logged). */
+static struct helper *spawn_helper(struct supervisor *sv, struct service *svc, char *const argv[],
+				   bool drain)
+{
+	const char *what = drain ? "drain command" : "reload command";
+
+	for (size_t i = 0; i < HELPERS_MAX; i++) {
+		pid_t pid;
+
+		if (sv->helpers[i].pid != 0)
+			continue;
+		if ((pid = proc_spawn(argv)) < 0) {
+			log_error("%s: cannot run %s %s: %s", svc->spec->name, what, argv[0],
+				  strerror(-pid));
+			return NULL;
+		}
+		log_info("%s: %s (%s, pid %d)", svc->spec->name, drain ? "draining" : "reloading",
+			 argv[0], (int)pid);
+		sv->helpers[i] = (struct helper){.pid = pid, .service = svc, .drain = drain};
+		return &sv->helpers[i];
+	}
+	log_error("%s: %s not run: %d helper commands are still running", svc->spec->name, what,
+		  HELPERS_MAX);
+	return NULL;
+}
+
+/*
+ * Shutdown reached the service: its drain command lets what is in flight finish (Postfix's
+ * deliveries under way) before the stop signal, which follows when it exits, or at once
+ * without one (or if it cannot run). The grace limit bounds both: SIGKILL then.
+ */
+static void service_drain(struct supervisor *sv, struct service *svc)
+{
+	if (svc->spec->drain_argv[0] == NULL || svc->pid <= 0 ||
+	    spawn_helper(sv, svc, svc->spec->drain_argv, true) == NULL)
+		service_apply(sv, svc, SVC_EV_DRAINED);
 }
 
 /* The newest change time (mtime or ctime, ns) of DIR, its entries and theirs, DEPTH levels down. */
@@ -318,7 +366,7 @@ int64_t service_config_changed(const struct service *svc)
 void service_reload(struct supervisor *sv, struct service *svc)
 {
 	const struct service_spec *spec = svc->spec;
-	pid_t target, pid;
+	pid_t target;
 
 	if (!spec->reloads)
 		return;
@@ -341,19 +389,5 @@ void service_reload(struct supervisor *sv, struct service *svc)
 				      signal_name(spec->reload_signal), (int)target);
 		return;
 	}
-	for (size_t i = 0; i < HELPERS_MAX; i++) {
-		if (sv->helpers[i].pid != 0)
-			continue;
-		pid = proc_spawn(spec->reload_argv);
-		if (pid < 0) {
-			log_error("%s: cannot run reload command %s: %s", spec->name,
-				  spec->reload_argv[0], strerror(-pid));
-			return;
-		}
-		log_info("%s: reloading (%s, pid %d)", spec->name, spec->reload_argv[0], (int)pid);
-		sv->helpers[i] = (struct helper){.pid = pid, .service = svc};
-		return;
-	}
-	log_error("%s: not reloaded: %d reload commands are still running", spec->name,
-		  HELPERS_MAX);
+	spawn_helper(sv, svc, spec->reload_argv, false);
 }

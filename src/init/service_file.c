@@ -148,6 +148,7 @@ static cfg_opt_t service_opts[] = {
     CFG_STR("stop_signal", "TERM", CFGF_NONE),
     CFG_STR("reload_signal", NULL, CFGF_NODEFAULT),
     CFG_STR_LIST("reload_command", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("drain_command", NULL, CFGF_NODEFAULT),
     CFG_STR("enabled_by", NULL, CFGF_NODEFAULT),
     CFG_BOOL("reloads", cfg_true, CFGF_NONE),
     CFG_STR("reload_when_changed", NULL, CFGF_NODEFAULT),
@@ -184,6 +185,7 @@ static cfg_t *config_new(void)
 	cfg_set_validate_func(cfg, "service", validate_service);
 	cfg_set_validate_func(cfg, "service|command", validate_argv);
 	cfg_set_validate_func(cfg, "service|reload_command", validate_argv);
+	cfg_set_validate_func(cfg, "service|drain_command", validate_argv);
 	cfg_set_validate_func(cfg, "service|stop_signal", validate_signal);
 	cfg_set_validate_func(cfg, "service|reload_signal", validate_signal);
 	cfg_set_validate_func(cfg, "supervisor|stop_grace", validate_seconds);
@@ -228,7 +230,8 @@ static int copy_service(cfg_t *sec, struct service_spec *spec)
 	    (spec->reload_when_changed = strdup(cfg_getstr(sec, "reload_when_changed"))) == NULL)
 		return -1;
 	if (copy_argv(sec, "command", spec->argv) != 0 ||
-	    copy_argv(sec, "reload_command", spec->reload_argv) != 0)
+	    copy_argv(sec, "reload_command", spec->reload_argv) != 0 ||
+	    copy_argv(sec, "drain_command", spec->drain_argv) != 0)
 		return -1;
 	return 0;
 }
@@ -338,6 +341,8 @@ static void spec_free(struct service_spec *spec)
 	for (char **arg = spec->argv; *arg; arg++)
 		free(*arg);
 	for (char **arg = spec->reload_argv; *arg; arg++)
+		free(*arg);
+	for (char **arg = spec->drain_argv; *arg; arg++)
 		free(*arg);
 	free(spec->pidfile);
 	free(spec->reload_when_changed);

@@ -33,6 +33,9 @@
  *	        order = 10                started ascending, stopped descending
  *	        pidfile = "/run/daemon.pid"
  *	        stop_signal = "TERM"
+ *	        drain_command = {"/usr/bin/app-drain"}   at shutdown, before the stop
+ *	                                  signal: it returns once work in flight is done
+ *	                                  (the grace limit bounds it)
  *	        reload_signal = "HUP"     or reload_command = {"daemon", "reload"}
  *	        reloads = false           nothing to reload: a reload leaves it alone
  *	        reload_when_changed = "/run/app"   reload only when a file in this
@@ -66,6 +69,7 @@ struct service_spec {
 	char *argv[SERVICE_ARGV_MAX + 1];        /* NULL-terminated */
 	char *pidfile;                           /* NULL: the spawned process is the target */
 	char *reload_argv[SERVICE_ARGV_MAX + 1]; /* empty: reload by reload_signal */
+	char *drain_argv[SERVICE_ARGV_MAX + 1];  /* empty: the stop signal at once */
 	int reload_signal;
 	int stop_signal;
 	long order;

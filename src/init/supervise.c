@@ -105,7 +105,7 @@ static void reap_children(struct supervisor *sv)
 		}
 		for (size_t i = 0; i < HELPERS_MAX && !known; i++) {
 			if (sv->helpers[i].pid == pid) {
-				service_helper_exited(&sv->helpers[i], status);
+				service_helper_exited(sv, &sv->helpers[i], status);
 				known = true;
 			}
 		}
@@ -179,7 +179,8 @@ static void advance_shutdown(struct supervisor *sv)
 		long group = sv->services[last - 1].spec->order;
 		for (size_t i = last; i-- > 0 && sv->services[i].spec->order == group;) {
 			service_apply(sv, &sv->services[i], SVC_EV_STOP);
-			waiting |= sv->services[i].state == SVC_STOPPING;
+			waiting |= sv->services[i].state == SVC_DRAINING ||
+				   sv->services[i].state == SVC_STOPPING;
 		}
 		if (waiting)
 			return;

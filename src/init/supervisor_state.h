@@ -42,7 +42,8 @@ struct service {
 
 struct helper {
 	pid_t pid; /* 0: free slot */
-	const struct service *service;
+	struct service *service;
+	bool drain; /* its drain command (else its reload command) */
 };
 
 struct supervisor {
@@ -69,7 +70,7 @@ struct supervisor {
 pid_t service_target(const struct supervisor *sv, const struct service *svc);
 void service_apply(struct supervisor *sv, struct service *svc, enum svc_event event);
 void service_exited(struct supervisor *sv, struct service *svc, int status);
-void service_helper_exited(struct helper *helper, int status);
+void service_helper_exited(struct supervisor *sv, struct helper *helper, int status);
 void service_reload(struct supervisor *sv, struct service *svc);
 /* reload_when_changed: the newest change in its directory, ns (0: none, or no such option). */
 int64_t service_config_changed(const struct service *svc);

@@ -90,8 +90,8 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 		       .help = "sign outgoing mail with OpenDKIM, verify incoming",
 		       .example = "no"},
     [S_ENABLE_SIEVE] = {"ENABLE_SIEVE", KIND_BOOL, "yes",
-			.help = "Sieve at delivery: drops Postfix's redeliveries after a crash "
-				"(exactly once), files X-Spam-Flag: YES into Junk",
+			.help = "Sieve at delivery: files X-Spam-Flag: YES into Junk, runs the "
+				"users' own scripts (ManageSieve)",
 			.example = "no"},
     [S_ENABLE_MANAGESIEVE] = {"ENABLE_MANAGESIEVE", KIND_BOOL, "no",
 			      .help = "ManageSieve on 4190 (needs ENABLE_SIEVE)", .example = "yes"},

@@ -1,21 +1,18 @@
 """Faults under load: every message that got a 250 is in the Maildir after kill -9 of each
 daemon in turn and of the whole container, and after clean stops. Nothing may be lost.
 
-Postfix delivers again whatever it did not hear "250" for; before.sieve drops such a
-redelivery by the Received header Postfix wrote into its queue file, and Postfix delivers to
-one mailbox at a time so that Dovecot keeps every record of it (docs/decisions.md). After a
-clean stop that makes delivery exactly once. Under kill -9 one window stays open: Dovecot's
-delivering process dying between saving a message and recording it, which
-gives a second copy, never a loss; the kill test allows that and reports the counts."""
+SMTP's contract: never lost, duplicates rare (docs/decisions.md). Postfix delivers again
+whatever it did not hear "250" for, so a kill between Dovecot storing a message and Postfix
+recording it gives a second copy: the kill test counts them. A clean stop drains Postfix's
+deliveries first (its drain command): no second copy."""
 
 import email.parser
-import email.utils
 import smtplib
 import threading
 import time
 import uuid
 
-from clients import CLIENT_NAME, send_25
+from clients import CLIENT_NAME
 from conftest import engine
 
 USERS = {"bob@example.test": "bob-secret-2"}
@@ -126,10 +123,8 @@ def settle(c, mail_dir, accepted):
 def report(c, accepted, load, counts):
     lost = [mid for mid in accepted if mid not in counts]
     doubled = {mid: n for mid, n in counts.items() if n > 1}
-    dropped = c.logs().count("Marked message to be discarded")  # before.sieve's discard
     print(f"accepted {len(accepted)}, refused or cut off {load.refused}, delivered "
-          f"{len(counts)} distinct, lost {len(lost)}, duplicated {len(doubled)}, "
-          f"redeliveries dropped {dropped}")
+          f"{len(counts)} distinct, lost {len(lost)}, duplicated {len(doubled)}")
     return lost, doubled
 
 
@@ -152,16 +147,17 @@ def test_kill_9_of_each_daemon_then_the_container_loses_nothing(start, tmp_path)
     assert len(accepted) > 100, "the load did not run"
     assert lost == [], f"{len(lost)} accepted messages missing; queue:\n{queue}\n{c.logs()}"
     assert "Mail queue is empty" in queue
-    # A second copy needs Dovecot's delivering process to die between storing a message and
-    # recording it. Two of the kills can do that (the LMTP process, the container), and with
-    # one delivery at a time per mailbox each can catch at most one message.
-    assert set(doubled.values()) <= {2} and len(doubled) <= 2, doubled
+    # A second copy is allowed here: a kill between Dovecot's store and Postfix's record of
+    # a delivery repeats it (counted above). More than two copies would need two kills to
+    # catch the same message.
+    assert set(doubled.values()) <= {2}, doubled
 
 
 def test_a_stop_under_load_then_a_start_delivers_every_message_exactly_once(start, tmp_path):
-    """A clean stop cuts Postfix's deliveries to Dovecot short (Postfix's master SIGTERMs its
-    lmtp clients); Dovecot finishes and records them, and the redelivery after the start is
-    recognised: no loss and no second copy."""
+    """Postfix's master ends its delivery agents at once on SIGTERM, which would cut
+    deliveries after Dovecot stored them (measured: 3 second copies in 6 stops). mailinit
+    drains first: no new delivery starts, those under way finish, then the signal. No loss,
+    no second copy."""
     c, mail_dir, _ = serve_on_volumes(start, tmp_path)
     with Load(c.port[25]) as load:
         for _ in range(3):
@@ -175,42 +171,4 @@ def test_a_stop_under_load_then_a_start_delivers_every_message_exactly_once(star
     assert len(accepted) > 100, "the load did not run"
     assert lost == [], f"{len(lost)} accepted messages missing; queue:\n{queue}\n{c.logs()}"
     assert doubled == {}, f"{doubled}\n{c.logs()}"
-
-
-def test_only_a_redelivery_of_one_queue_file_is_dropped_not_a_message_sharing_its_id(start,
-                                                                                   tmp_path):
-    """What before.sieve drops: the second delivery of one Postfix queue file (same Received
-    header, queue ID and time), given straight to Dovecot's LMTP socket as Postfix gives it
-    after a cut-off delivery. What it keeps: another message with the same Message-ID (a
-    mailing list's copy), whether it comes through Postfix or through LMTP."""
-    c, mail_dir, queue_dir = serve_on_volumes(start, tmp_path)
-    mid = f"<{uuid.uuid4().hex}@list.example>"
-    upstream = ("Received: from list.example (list.example [192.0.2.9])\r\n"
-                "\tby relay.example.net (Postfix) with ESMTP id 4Zq1Zz0Upstr\r\n"
-                f"\tfor <bob@example.test>; {email.utils.formatdate()}\r\n")
-
-    def queued(queue_id, subject):
-        return (f"Received: from list.example (list.example [192.0.2.9])\r\n"
-                f"\tby mail.example.test (Postfix) with ESMTP id {queue_id}\r\n"
-                f"\tfor <bob@example.test>; {email.utils.formatdate()}\r\n" + upstream +
-                f"From: list@list.example\r\nTo: bob@example.test\r\nSubject: {subject}\r\n"
-                f"Message-ID: {mid}\r\n\r\nbody\r\n")
-
-    first = queued("4AbCdE1x2y", "first")
-    for data in (first, first, queued("4FgHiJ3z4w", "second")):
-        lmtp = smtplib.LMTP(str(queue_dir / "private" / "dovecot-lmtp"))
-        lmtp.sendmail("list@list.example", ["bob@example.test"], data)  # 250 each time
-        lmtp.quit()
-    # The same Message-ID through Postfix twice: two queue files, two messages.
-    for subject in ("third", "fourth"):
-        send_25(c.port[25], "list@list.example", ["bob@example.test"],
-                f"From: list@list.example\r\nTo: bob@example.test\r\nSubject: {subject}\r\n"
-                f"Message-ID: {mid}\r\n\r\nbody\r\n")
-    # LMTP answered each of the first three after storing or dropping it; Postfix's two
-    # are delivered once the queue is empty (its file goes only after LMTP's 250).
-    deadline = time.monotonic() + 20
-    while "Mail queue is empty" not in c.exec("postqueue", "-p").stdout:
-        assert time.monotonic() < deadline, c.exec("postqueue", "-p").stdout + c.logs()
-        time.sleep(0.2)
-    assert sorted(h["Subject"] for h in stored(mail_dir)) == ["first", "fourth", "second",
-                                                             "third"], c.logs()
+    assert c.logs().count("postfix: drain command exited with status 0") == 3, c.logs()

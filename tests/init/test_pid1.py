@@ -215,6 +215,37 @@ def test_a_reload_command_runs_and_its_result_is_logged(start, tmp_path):
     assert run.wait() == 0
 
 
+def test_a_drain_command_runs_at_the_stop_and_the_stop_signal_waits_for_it(start, tmp_path):
+    """drain_command: what the service has in flight finishes before its stop signal (the
+    mail server's deliveries under way). The drain writes what signals the service had got
+    when it ended: none."""
+    seen = tmp_path / "seen-at-drain-end"
+    drain = ["sh", "-c", f"sleep 0.3; cat {tmp_path}/mta.signals > {seen} 2>/dev/null; "
+                         f"echo drained >> {seen}"]
+    run = start(config(daemon("mta", tmp_path, 1, drain_command=drain),
+                       daemon("store", tmp_path, 0)))
+    wait_until(lambda: all((tmp_path / f"{n}.pid").exists() for n in ("mta", "store")), 5,
+               "the services")
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0, run.log()
+    assert seen.read_text() == "drained\n", "the stop signal came before the drain's end"
+    assert signals_of(tmp_path, "mta") == ["TERM"]
+    log = run.log()
+    assert log.index("mta: drain command exited with status 0") < \
+        log.index("mta: stopping (SIGTERM") < log.index("store: stopping (SIGTERM"), log
+    assert "store: draining (" not in log  # no drain command: the signal at once
+
+
+def test_a_drain_that_does_not_end_is_cut_at_the_grace_limit(start, tmp_path):
+    run = start(config(daemon("mta", tmp_path, 1, drain_command=["sleep", "1000"])),
+                env={"STOP_GRACE": "1"})
+    wait_until(lambda: (tmp_path / "mta.pid").exists(), 5, "the service")
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 128 + signal.SIGTERM, run.log()
+    assert "mta: still running at the grace limit: sending SIGKILL" in run.log()
+    assert signals_of(tmp_path, "mta") == []  # killed, never asked: the drain had not ended
+
+
 def test_a_crashed_service_is_restarted_after_the_backoff(start, tmp_path):
     run = start(config(service("flaky", [str(FAKE / "crash-once.sh"), str(tmp_path)])))
     run.wait_log(r"flaky: killed by signal 9 \(SIGKILL\) unexpectedly")

@@ -30,12 +30,24 @@ static void repeated_crash_or_exec_failure_gives_up(void **state)
 	expect(SVC_RUNNING, SVC_EV_EXEC_FAILED, SVC_FAILED, SVC_ACT_GIVE_UP);
 }
 
-static void stop_of_a_running_service_signals_and_waits(void **state)
+static void stop_of_a_running_service_drains_signals_and_waits(void **state)
 {
 	(void)state;
-	expect(SVC_RUNNING, SVC_EV_STOP, SVC_STOPPING, SVC_ACT_SEND_STOP);
+	expect(SVC_RUNNING, SVC_EV_STOP, SVC_DRAINING, SVC_ACT_DRAIN);
+	expect(SVC_DRAINING, SVC_EV_DRAINED, SVC_STOPPING, SVC_ACT_SEND_STOP);
 	expect(SVC_STOPPING, SVC_EV_GONE, SVC_STOPPED, SVC_ACT_NONE);
 	expect(SVC_STOPPING, SVC_EV_GRACE_OVER, SVC_STOPPING, SVC_ACT_KILL);
+}
+
+/* The drain is bounded: the grace limit kills; a daemon gone meanwhile is stopped. */
+static void a_drain_ends_at_the_grace_limit_or_with_the_daemon(void **state)
+{
+	(void)state;
+	expect(SVC_DRAINING, SVC_EV_GRACE_OVER, SVC_STOPPING, SVC_ACT_KILL);
+	expect(SVC_DRAINING, SVC_EV_GONE, SVC_STOPPED, SVC_ACT_NONE);
+	expect(SVC_DRAINING, SVC_EV_EXITED, SVC_DRAINING, SVC_ACT_NONE);
+	expect(SVC_DRAINING, SVC_EV_STOP, SVC_DRAINING, SVC_ACT_NONE);
+	expect(SVC_STOPPED, SVC_EV_DRAINED, SVC_STOPPED, SVC_ACT_NONE);
 }
 
 static void stop_without_a_process_is_immediate(void **state)
@@ -69,6 +81,7 @@ static void active_states(void **state)
 {
 	(void)state;
 	assert_true(lifecycle_is_active(SVC_RUNNING));
+	assert_true(lifecycle_is_active(SVC_DRAINING));
 	assert_true(lifecycle_is_active(SVC_STOPPING));
 	assert_false(lifecycle_is_active(SVC_DOWN));
 	assert_false(lifecycle_is_active(SVC_BACKOFF));
@@ -92,7 +105,8 @@ int run_lifecycle_tests(void)
 	    cmocka_unit_test(start_spawns),
 	    cmocka_unit_test(crash_backs_off_then_restarts),
 	    cmocka_unit_test(repeated_crash_or_exec_failure_gives_up),
-	    cmocka_unit_test(stop_of_a_running_service_signals_and_waits),
+	    cmocka_unit_test(stop_of_a_running_service_drains_signals_and_waits),
+	    cmocka_unit_test(a_drain_ends_at_the_grace_limit_or_with_the_daemon),
 	    cmocka_unit_test(stop_without_a_process_is_immediate),
 	    cmocka_unit_test(grace_over_kills_a_service_not_yet_asked_to_stop),
 	    cmocka_unit_test(nothing_revives_a_stopped_or_failed_service),
