@@ -182,7 +182,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 --inline-suppr -D_GNU_SOURCE -Isrc --suppress=missingIncludeSystem src tests/unit
 	clang-tidy --quiet $(SRCS) -- -std=c17 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-	shellcheck .ci/run bench/*.sh tests/init/fake/*.sh tools/*.sh
+	shellcheck .ci/run bench/*.sh tests/init/fake/*.sh tools/*.sh configs/postfix-drain
 
 format:
 	clang-format -i $(SRCS) $(HDRS) tests/unit/*.c
