@@ -311,9 +311,22 @@ static struct helper *spawn_helper(struct supervisor *sv, struct service *svc, c
  */
 static void service_drain(struct supervisor *sv, struct service *svc)
 {
+	/* Half the grace at most: the services stopped after this one keep the rest. */
+	svc->drain_end = clock_ms() + (int64_t)sv->config->stop_grace * 500;
 	if (svc->spec->drain_argv[0] == NULL || svc->pid <= 0 ||
 	    spawn_helper(sv, svc, svc->spec->drain_argv, true) == NULL)
 		service_apply(sv, svc, SVC_EV_DRAINED);
+}
+
+void service_drain_overdue(struct supervisor *sv, struct service *svc)
+{
+	log_warn("%s: its drain did not end within %u.%u s (half the grace): stopping it now",
+		 svc->spec->name, sv->config->stop_grace / 2, sv->config->stop_grace % 2 * 5);
+	for (size_t i = 0; i < HELPERS_MAX; i++) {
+		if (sv->helpers[i].pid > 0 && sv->helpers[i].drain && sv->helpers[i].service == svc)
+			kill(sv->helpers[i].pid, SIGKILL); /* its exit then changes nothing */
+	}
+	service_apply(sv, svc, SVC_EV_DRAINED);
 }
 
 /* The newest change time (mtime or ctime, ns) of DIR, its entries and theirs, DEPTH levels down. */

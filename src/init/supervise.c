@@ -217,6 +217,10 @@ static void handle_deadlines(struct supervisor *sv)
 		sv->deadline = now + KILL_WAIT_MS;
 		return;
 	}
+	for (size_t i = 0; i < sv->count && sv->shutting_down; i++) {
+		if (sv->services[i].state == SVC_DRAINING && now >= sv->services[i].drain_end)
+			service_drain_overdue(sv, &sv->services[i]);
+	}
 	if (!sv->shutting_down && sv->reconfigure_at != 0 && now >= sv->reconfigure_at &&
 	    sv->reconfigure_pid == 0)
 		reconfigure_start(sv);
@@ -236,6 +240,11 @@ static int poll_timeout(const struct supervisor *sv)
 
 	if (sv->shutting_down) {
 		next = sv->deadline;
+		for (size_t i = 0; i < sv->count; i++) {
+			if (sv->services[i].state == SVC_DRAINING &&
+			    sv->services[i].drain_end < next)
+				next = sv->services[i].drain_end;
+		}
 	} else {
 		if (sv->reconfigure_at != 0 && sv->reconfigure_pid == 0)
 			next = sv->reconfigure_at;

@@ -24,7 +24,7 @@
 #include "init/service_file.h"
 #include "init/service_output.h"
 
-#define HELPERS_MAX  8    /* reload commands running at once */
+#define HELPERS_MAX  8    /* reload and drain commands running at once */
 #define KILL_WAIT_MS 2000 /* after SIGKILL, how long to wait for the reaping */
 
 struct service {
@@ -35,6 +35,7 @@ struct service {
 	int target_fd;      /* its pidfd, -1 none */
 	int fail_status;    /* exit status for mailinit when this service gives up */
 	int64_t restart_at; /* BACKOFF: when to restart, monotonic ms */
+	int64_t drain_end;  /* DRAINING: when the drain is cut short, monotonic ms */
 	struct restart_history history;
 	struct service_output output; /* its stdout and stderr, logged line by line */
 	int64_t config_changed;       /* reload_when_changed: its newest change, ns */
@@ -72,6 +73,8 @@ void service_apply(struct supervisor *sv, struct service *svc, enum svc_event ev
 void service_exited(struct supervisor *sv, struct service *svc, int status);
 void service_helper_exited(struct supervisor *sv, struct helper *helper, int status);
 void service_reload(struct supervisor *sv, struct service *svc);
+/* DRAINING past its drain_end: the drain command is ended, the stop signal follows. */
+void service_drain_overdue(struct supervisor *sv, struct service *svc);
 /* reload_when_changed: the newest change in its directory, ns (0: none, or no such option). */
 int64_t service_config_changed(const struct service *svc);
 /* A stopping service whose every process is gone: stopped. */

@@ -236,14 +236,22 @@ def test_a_drain_command_runs_at_the_stop_and_the_stop_signal_waits_for_it(start
     assert "store: draining (" not in log  # no drain command: the signal at once
 
 
-def test_a_drain_that_does_not_end_is_cut_at_the_grace_limit(start, tmp_path):
-    run = start(config(daemon("mta", tmp_path, 1, drain_command=["sleep", "1000"])),
-                env={"STOP_GRACE": "1"})
-    wait_until(lambda: (tmp_path / "mta.pid").exists(), 5, "the service")
+def test_a_drain_that_does_not_end_is_cut_at_half_the_grace_and_the_stop_goes_on(start,
+                                                                                   tmp_path):
+    """A drain bounded only by the grace limit would leave nothing of it to the services
+    stopped after (a Redis that saves on SIGTERM): the drain gets half, then the stop signal."""
+    run = start(config(daemon("mta", tmp_path, 1, drain_command=["sleep", "1000"]),
+                       daemon("store", tmp_path, 0)),
+                env={"STOP_GRACE": "2"})
+    wait_until(lambda: all((tmp_path / f"{n}.pid").exists() for n in ("mta", "store")), 5,
+               "the services")
     run.kill(signal.SIGTERM)
-    assert run.wait() == 128 + signal.SIGTERM, run.log()
-    assert "mta: still running at the grace limit: sending SIGKILL" in run.log()
-    assert signals_of(tmp_path, "mta") == []  # killed, never asked: the drain had not ended
+    assert run.wait() == 0, run.log()
+    assert "mta: its drain did not end within 1.0 s (half the grace): stopping it now" in \
+        run.log()
+    assert signals_of(tmp_path, "mta") == ["TERM"]
+    assert signals_of(tmp_path, "store") == ["TERM"]
+    assert "SIGKILL" not in run.log().replace("drain command killed by signal 9 (SIGKILL)", "")
 
 
 def test_a_crashed_service_is_restarted_after_the_backoff(start, tmp_path):
