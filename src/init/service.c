@@ -140,6 +140,15 @@ void service_check_gone(struct supervisor *sv, struct service *svc)
 
 static void service_drain(struct supervisor *sv, struct service *svc);
 
+/* SIGKILL to SVC's drain command, if one runs; reaped later, its DRAINED changes nothing. */
+static void end_drain(struct supervisor *sv, const struct service *svc)
+{
+	for (size_t i = 0; i < HELPERS_MAX; i++) {
+		if (sv->helpers[i].pid > 0 && sv->helpers[i].drain && sv->helpers[i].service == svc)
+			kill(sv->helpers[i].pid, SIGKILL);
+	}
+}
+
 static void service_send_stop(struct supervisor *sv, struct service *svc)
 {
 	pid_t target = service_target(sv, svc);
@@ -174,10 +183,7 @@ static void service_kill(struct supervisor *sv, struct service *svc)
 	if (svc->target == 0 && svc->pid > 0)
 		svc->target = service_target(sv, svc);
 	log_warn("%s: still running at the grace limit: sending SIGKILL", svc->spec->name);
-	for (size_t i = 0; i < HELPERS_MAX; i++) {
-		if (sv->helpers[i].pid > 0 && sv->helpers[i].drain && sv->helpers[i].service == svc)
-			kill(sv->helpers[i].pid, SIGKILL); /* reaped as it exits: DRAINED, no-op */
-	}
+	end_drain(sv, svc);
 	/* The whole process group: the daemon's own children go too. */
 	if (svc->pid > 0 && kill(-svc->pid, SIGKILL) != 0)
 		kill(svc->pid, SIGKILL);
@@ -306,8 +312,8 @@ static struct helper *spawn_helper(struct supervisor *sv, struct service *svc, c
 
 /*
  * Shutdown reached the service: its drain command lets what is in flight finish (Postfix's
- * deliveries under way) before the stop signal, which follows when it exits, or at once
- * without one (or if it cannot run). The grace limit bounds both: SIGKILL then.
+ * deliveries under way) before the stop signal, which follows when it exits, at half the
+ * grace (service_drain_overdue), or at once without one (or if it cannot run).
  */
 static void service_drain(struct supervisor *sv, struct service *svc)
 {
@@ -322,10 +328,7 @@ void service_drain_overdue(struct supervisor *sv, struct service *svc)
 {
 	log_warn("%s: its drain did not end within %u.%u s (half the grace): stopping it now",
 		 svc->spec->name, sv->config->stop_grace / 2, sv->config->stop_grace % 2 * 5);
-	for (size_t i = 0; i < HELPERS_MAX; i++) {
-		if (sv->helpers[i].pid > 0 && sv->helpers[i].drain && sv->helpers[i].service == svc)
-			kill(sv->helpers[i].pid, SIGKILL); /* its exit then changes nothing */
-	}
+	end_drain(sv, svc);
 	service_apply(sv, svc, SVC_EV_DRAINED);
 }
 

@@ -35,7 +35,7 @@
  *	        stop_signal = "TERM"
  *	        drain_command = {"/usr/bin/app-drain"}   at shutdown, before the stop
  *	                                  signal: it returns once work in flight is done
- *	                                  (the grace limit bounds it)
+ *	                                  (cut at half the grace limit)
  *	        reload_signal = "HUP"     or reload_command = {"daemon", "reload"}
  *	        reloads = false           nothing to reload: a reload leaves it alone
  *	        reload_when_changed = "/run/app"   reload only when a file in this
