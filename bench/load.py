@@ -16,14 +16,19 @@ load.py count MAIL_DIR IDS_FILE DELIVERED_AT_STOP
     Waits until every Message-ID in IDS_FILE is in a Maildir; prints lost and duplicated;
     exits 1 on any.
 
-load.py imap HOST_PORT_993 CLIENTS ROUNDS
+load.py imap HOST_PORT_993 CLIENTS ROUNDS [PASSWORD [ACCOUNT...]]
     CLIENTS concurrent IMAPS clients, each ROUNDS times: log in, select INBOX, fetch the
-    headers of the newest 10 messages, log out. Prints logins/s; exits 1 on any failure.
+    headers of the newest 10 messages, log out; as the ACCOUNTS in turn (load0..load9, with
+    PASSWORD load-pw). Prints logins/s; exits 1 on any failure.
+
+load.py greetings SMTP_PORT IMAP_PORT POP3_PORT
+    Returns once all three on 127.0.0.1 greet ("220", "* OK", "+OK"), trying every 5 ms.
 """
 
 import email.parser
 import imaplib
 import smtplib
+import socket
 import ssl
 import sys
 import threading
@@ -140,7 +145,7 @@ def count(mail_dir, ids_file, before):
     return 0 if not lost and not doubled else 1
 
 
-def imap(port, clients, rounds, password="load-pw"):
+def imap(port, clients, rounds, password="load-pw", accounts=ACCOUNTS):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -151,7 +156,7 @@ def imap(port, clients, rounds, password="load-pw"):
         for _ in range(rounds):
             try:
                 c = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=context)
-                c.login(ACCOUNTS[n % len(ACCOUNTS)], password)
+                c.login(accounts[n % len(accounts)], password)
                 _, data = c.select("INBOX")
                 total = int(data[0])
                 if total:
@@ -173,7 +178,24 @@ def imap(port, clients, rounds, password="load-pw"):
     return 0 if not failures else 1
 
 
+def greetings(smtp_port, imap_port, pop3_port):
+    want = {smtp_port: "220", imap_port: "* OK", pop3_port: "+OK"}
+    while want:
+        for port, prefix in list(want.items()):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                    s.settimeout(1)
+                    if s.recv(64).decode(errors="replace").startswith(prefix):
+                        del want[port]
+            except OSError:
+                pass
+        time.sleep(0.005)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "greetings":
+        sys.exit(greetings(*(int(a) for a in sys.argv[2:5])))
     if sys.argv[1] == "queue":
         sys.exit(queue(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
     if sys.argv[1] == "count":
@@ -181,4 +203,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "smtp":
         sys.exit(smtp(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
                       *(int(a) for a in sys.argv[6:7])))
-    sys.exit(imap(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+    sys.exit(imap(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6],
+                  *([sys.argv[6:]] if len(sys.argv) > 6 else [])))

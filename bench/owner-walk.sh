@@ -20,7 +20,8 @@ for box in range(1000):
         open(os.path.join(cur, f"{n}.mailinit:2,S"), "w").close()
 PY
 chown -R 5000:5000 "$tree/vhosts"
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 entries=$(find "$tree/vhosts" | wc -l)
 for _ in $(seq "$runs"); do
 	"$build/owner_walk" "$tree/vhosts" 5000 5000 | awk '{ print $2 }' >>"$tree/correct"

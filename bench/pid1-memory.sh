@@ -17,7 +17,8 @@ service two   { command = {"sleep", "1000"} order = 2 }
 service three { command = {"sleep", "1000"} order = 3 }
 CONF
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 now_ns() { date +%s%N; }
 
 for _ in $(seq "$runs"); do

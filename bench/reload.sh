@@ -14,7 +14,8 @@ idle=${IDLE:-60}
 dir=$(mktemp -d)
 name=mailinit-bench-reload-$$
 trap '$engine rm -f -v -t 0 "$name" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 new_cert() { # DIR: a fresh ECDSA pair as tls.crt, tls.key
 	mkdir -p "$1"

@@ -26,17 +26,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 trap '$engine rm -f -v -t 0 "$name" "$name-dns" >/dev/null 2>&1 || true; $engine volume rm -f \
 	"$cache" "$queue" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 
-# The DNS: NSD with an empty root zone (every name: NXDOMAIN), no rate limit.
-"$engine" build --pull=never -q -t mailinit-test-dns "$here/../tests/container/dns" >/dev/null
-mkdir -p "$dir/dns"
-printf 'server:\n  ip-address: 0.0.0.0\n  username: ""\n  zonesdir: "/zones"\n  database: ""\n  pidfile: ""\n  xfrdfile: ""\n  zonelistfile: ""\n  rrl-ratelimit: 0\nzone:\n  name: .\n  zonefile: root.zone\n' >"$dir/dns/nsd.conf"
-# shellcheck disable=SC2016 # a zone file's $TTL
-printf '$TTL 5\n. IN SOA ns. hostmaster. 1 3600 600 86400 5\n. IN NS ns.\n' >"$dir/dns/root.zone"
-"$engine" run -d --name "$name-dns" -v "$dir/dns:/zones:ro" mailinit-test-dns >/dev/null
-dns=$("$engine" inspect -f '{{.NetworkSettings.IPAddress}}' "$name-dns")
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
+start_quiet_dns "$name-dns"
 
 # Until a MAIL FROM on 25 is answered 250: with rspamd on, Postfix says 451 until its milter is up.
 wait_for_mail() {

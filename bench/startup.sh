@@ -23,25 +23,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=m
 	-out "$dir/certs/fullchain.pem" -days 30 2>/dev/null
 chmod 0644 "$dir/certs/privkey.pem"
 
-# Wait (one process, 5 ms steps) until 25, 143 and 110 on 127.0.0.1 all greet.
-wait_for_greetings() {
-	python3 - <<'PY'
-import socket, time
-want = {12525: "220", 12143: "* OK", 12110: "+OK"}
-while want:
-    for port, prefix in list(want.items()):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                s.settimeout(1)
-                if s.recv(64).decode(errors="replace").startswith(prefix):
-                    del want[port]
-        except OSError:
-            pass
-    time.sleep(0.005)
-PY
-}
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 run_once() {
 	"$engine" run -d --name "$name" --hostname mail.example.test \
@@ -51,13 +34,13 @@ run_once() {
 }
 
 run_once # first start: makes the DKIM key; not measured
-wait_for_greetings
+python3 "$(dirname "$0")/load.py" greetings 12525 12143 12110
 "$engine" rm -f -v -t 0 "$name" >/dev/null
 
 for _ in $(seq "$runs"); do
 	start=$(now_ms)
 	run_once
-	wait_for_greetings
+	python3 "$(dirname "$0")/load.py" greetings 12525 12143 12110
 	echo $(($(now_ms) - start)) >>"$dir/ready"
 	pid=$("$engine" inspect -f '{{.State.Pid}}' "$name")
 	"$engine" logs "$name" 2>&1 | sed -n '/reload:/d; s/.*configuration rendered and verified in \([0-9]*\) ms.*/\1/p' >>"$dir/verified"

@@ -209,13 +209,18 @@ static int install(struct context *c)
 	if (options->check)
 		return 0;
 	daemon_dirs_skip_postfix_check();
+	uid_t uid = (uid_t)settings_number(c->settings, S_VMAIL_UID);
+	gid_t gid = (gid_t)settings_number(c->settings, S_VMAIL_GID);
+	char lock[PATH_MAX];
+
 	if (daemon_dirs_make(c->root) != 0 ||
-	    (settings_bool(c->settings, S_ENABLE_RSPAMD) &&
-	     daemon_dirs_make_rspamd((gid_t)settings_number(c->settings, S_VMAIL_GID)) != 0) ||
+	    (settings_bool(c->settings, S_ENABLE_RSPAMD) && daemon_dirs_make_rspamd(gid) != 0) ||
 	    mail_dirs_prepare(options->mail_dir, c->accounts.account, c->accounts.account_count,
-			      (uid_t)settings_number(c->settings, S_VMAIL_UID),
-			      (gid_t)settings_number(c->settings, S_VMAIL_GID)) != 0)
+			      uid, gid) != 0)
 		return EX_OSERR;
+	/* Owners under /var/mail: beside the services, not before them (perms.h). */
+	snprintf(lock, sizeof(lock), "%s/owner-walk.lock", c->root[0] ? c->root : "/run");
+	mail_owners_fix_beside(lock, options->mail_dir, uid, gid);
 	return 0;
 }
 

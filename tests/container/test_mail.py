@@ -32,6 +32,26 @@ def test_mail_on_25_is_readable_by_imap_and_pop3_with_the_exact_body(start):
     assert set(owners.stdout.split()) == {"5000:5000"}
 
 
+def test_a_mailbox_restored_as_root_is_given_back_to_vmail_beside_the_services(start):
+    """A restore that left root as the owner (`cp -r` as root): after the next start the owner
+    walk, which runs beside the services, gives every entry back and the mail can be read."""
+    c = start(accounts=USERS)
+    subject, body, data = message("someone@example.net", "alice@example.test")
+    send_25(c.port[25], "someone@example.net", ["alice@example.test"], data)
+    wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"], subject)
+    c.exec("chown", "-R", "0:0", "/var/mail/vhosts/example.test/alice",
+           "/var/mail/home/example.test/alice")
+    c.restart()
+    deadline = time.monotonic() + 30
+    while "/var/mail/vhosts: gave" not in c.logs():
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.2)
+    owners = c.exec("find", "/var/mail/vhosts/example.test/alice",
+                    "/var/mail/home/example.test/alice", "-printf", "%U:%G\n")
+    assert set(owners.stdout.split()) == {"5000:5000"}
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject) == body
+
 def test_plus_addressing_reaches_the_user(start):
     c = start(accounts=USERS)
     subject, body, data = message("someone@example.net", "bob+lists@example.test")

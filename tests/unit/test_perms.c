@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -242,11 +244,61 @@ static void a_hard_link_to_a_file_elsewhere_keeps_its_owner(void **state)
 	make_file(base, "shadow", "root's\n");
 	snprintf(link_path, sizeof(link_path), "%s/vhosts/example.test/alice/cur/1.mail", base);
 	assert_int_equal(link(victim, link_path), 0);
-	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	assert_int_equal(mail_owners_fix(base, 5000, 5000), 0);
 	capture_end(msg, sizeof(msg));
 	owner_of(victim, &uid, &gid);
 	assert_int_equal(uid, 0);
 	assert_non_null(strstr(msg, "1.mail: not 5000's and has 2 names (hard links): left alone"));
+}
+
+/*
+ * A start prepares the mailboxes and leaves the owner walk to a child beside the
+ * services: mail_dirs_prepare returns with a stray owner still in place, the child
+ * fixes it; while another walk holds the lock, a second one walks nothing.
+ */
+static void the_owner_walk_runs_beside_and_one_at_a_time(void **state)
+{
+	char base[] = "/tmp/mailinit-beside-XXXXXX", lock[300], stray[600], msg[2048];
+	struct account alice = {
+	    .address = "alice@example.test", .local = "alice", .domain = "example.test"};
+	uid_t uid;
+	gid_t gid;
+	int status, held;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* owners other than one's own need root */
+	assert_non_null(mkdtemp(base));
+	snprintf(lock, sizeof(lock), "%s/owner-walk.lock", base);
+	snprintf(stray, sizeof(stray), "%s/vhosts/example.test/alice/cur/1.mail", base);
+	capture_begin();
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	make_file(base, "vhosts/example.test/alice/cur/1.mail", "restored as root\n");
+	assert_int_equal(mail_dirs_prepare(base, &alice, 1, 5000, 5000), 0);
+	owner_of(stray, &uid, &gid);
+	assert_int_equal(uid, 0); /* the start itself walks nothing */
+
+	/* Another walk holds the lock: this one leaves. */
+	assert_true((held = open(lock, O_WRONLY | O_CREAT, 0600)) >= 0);
+	assert_int_equal(flock(held, LOCK_EX), 0);
+	mail_owners_fix_beside(lock, base, 5000, 5000);
+	assert_true(wait(&status) > 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	owner_of(stray, &uid, &gid);
+	assert_int_equal(uid, 0);
+	close(held);
+
+	mail_owners_fix_beside(lock, base, 5000, 5000);
+	assert_true(wait(&status) > 0);
+	capture_end(msg, sizeof(msg));
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	owner_of(stray, &uid, &gid);
+	assert_int_equal(uid, 5000);
+	assert_int_equal(gid, 5000);
+	snprintf(stray, sizeof(stray), "%s/vhosts: gave 1 entries to 5000:5000", base);
+	assert_non_null(strstr(msg, stray));
+	snprintf(stray, sizeof(stray), "rm -rf '%s'", base);
+	assert_int_equal(system(stray), 0);
 }
 
 int run_perms_tests(void)
@@ -256,6 +308,7 @@ int run_perms_tests(void)
 	    cmocka_unit_test(symlinks_in_the_mail_tree_are_never_followed),
 	    cmocka_unit_test(dovecot_files_leave_the_maildir_for_the_home),
 	    cmocka_unit_test(a_hard_link_to_a_file_elsewhere_keeps_its_owner),
+	    cmocka_unit_test(the_owner_walk_runs_beside_and_one_at_a_time),
 	};
 	return cmocka_run_group_tests_name("perms", tests, NULL, NULL);
 }
