@@ -29,7 +29,12 @@ LDFLAGS    += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LAYERS     := base init mail cli
 SRCS       := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 HDRS       := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h))
-LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/cli/main.c,$(SRCS)))
+LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/cli/main.c src/cli/init_main.c,$(SRCS)))
+# PID 1's program: the supervisor and the settings, no OpenSSL (src/cli/init_main.c says why).
+INIT_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/base/*.c src/init/*.c) \
+              src/cli/init_main.c src/cli/run.c src/cli/options.c src/cli/usage.c \
+              src/mail/settings.c src/mail/settings_read.c src/mail/settings_check.c \
+              src/mail/validate.c src/mail/domains.c)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -58,7 +63,7 @@ SOURCES    := Containerfile Makefile $(SRCS) $(HDRS) $(wildcard configs/* templa
 .PHONY: all engine image run test host-test unit init-test provision-test container-test docs docs-check \
         layers asan valgrind fuzz fuzz-build fuzz-run lint format format-check bench install clean help
 
-all: $(BUILD)/mailinit
+all: $(BUILD)/mailinit $(BUILD)/mailinit-init
 
 # "make V=1" shows the whole compiler command lines.
 Q := $(if $(V),,@)
@@ -75,6 +80,19 @@ $(BUILD)/unit/%.o: tests/unit/%.c $(HDRS) $(wildcard tests/unit/*.h) | $(BUILD)/
 $(BUILD)/mailinit: $(BUILD)/cli/main.o $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# PID 1 is linked statically, unless sanitized (ASan needs the shared runtime): no dynamic
+# linker and no shared libc mapped, half its resident memory (docs/decisions.md). It calls
+# no NSS function; libconfuse's "~user" expansion would, and is never asked for (the
+# linker's notice about it, its only warning here, is silenced).
+INIT_STATIC ?= yes
+INIT_LINK   = $(if $(filter yes,$(INIT_STATIC)),-static-pie $(filter-out -pie,$(LDFLAGS)) \
+              -o $@ $^ -l:libconfuse.a -l:libcap.a -Wl$(comma)--no-warnings,$(LDFLAGS) -o $@ $^ $(PKG_LIBS))
+comma      := ,
+
+$(BUILD)/mailinit-init: $(INIT_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(INIT_LINK)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
@@ -110,10 +128,10 @@ host-test: unit docs-check init-test provision-test
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-init-test: $(BUILD)/mailinit
+init-test: $(BUILD)/mailinit $(BUILD)/mailinit-init
 	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q -p no:cacheprovider tests/init
 
-provision-test: $(BUILD)/mailinit
+provision-test: $(BUILD)/mailinit $(BUILD)/mailinit-init
 	MAILINIT=$(abspath $(BUILD)/mailinit) $(PYTHON) -m pytest -q -p no:cacheprovider tests/provision
 
 ## container-test: builds the image and talks to it from outside with real clients
@@ -129,7 +147,7 @@ docs-check: $(BUILD)/mailinit
 
 ## asan: rebuilt with ASan+UBSan into build-asan/, and every test that runs it on this machine
 asan:
-	$(MAKE) BUILD=build-asan OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' host-test
+	$(MAKE) BUILD=build-asan OPTFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' INIT_STATIC=no host-test
 
 ## fuzz: every libFuzzer target FUZZ_SECONDS (60) from its seeds, after its regressions
 fuzz:
@@ -191,7 +209,7 @@ format-check:
 	clang-format --dry-run --Werror $(SRCS) $(HDRS) tests/unit/*.c
 
 ## bench: every figure of bench/RESULTS.md: PID 1, start-up, stop, reload, idle CPU, load, image size
-bench: $(BUILD)/mailinit $(BUILD)/owner_walk image
+bench: $(BUILD)/mailinit $(BUILD)/mailinit-init $(BUILD)/owner_walk image
 	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
 	bench/owner-walk.sh $(BUILD)
 	bench/maps.sh
@@ -207,8 +225,9 @@ $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-install: $(BUILD)/mailinit
+install: $(BUILD)/mailinit $(BUILD)/mailinit-init
 	install -D -m 0755 $(BUILD)/mailinit $(DESTDIR)$(PREFIX)/bin/mailinit
+	install -D -m 0755 $(BUILD)/mailinit-init $(DESTDIR)$(PREFIX)/bin/mailinit-init
 	install -D -m 0644 configs/services.conf $(DESTDIR)$(SHAREDIR)/services.conf
 	install -D -m 0755 configs/postfix-drain $(DESTDIR)$(SHAREDIR)/postfix-drain
 	for f in templates/*/*; do install -D -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$f; done

@@ -51,6 +51,12 @@ void log_never_block(void)
 	err_fd = own_nonblocking(STDERR_FILENO);
 }
 
+void log_standard_fds(void)
+{
+	out_fd = STDOUT_FILENO;
+	err_fd = STDERR_FILENO;
+}
+
 /*
  * What a full pipe took of a line only in part (one longer than PIPE_BUF, 4 KiB): the rest
  * goes out before anything else, so that lines never run into each other.

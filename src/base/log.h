@@ -39,6 +39,8 @@ void log_json_time(char *out, size_t size);
  * a full pipe refuses is dropped, and the count is logged with the next line that fits.
  */
 void log_never_block(void);
+/* Back to standard output and error, for a child that closes every other descriptor. */
+void log_standard_fds(void);
 /* A finished line (the syslog sink's) to standard output, as log_never_block says. */
 void log_write_out(const char *line, size_t len);
 /* Parse "debug", "info", "warn" or "error"; false if it is none of them. */

@@ -47,13 +47,21 @@ unsigned cli_load_settings(const struct provision_options *options, struct setti
 			   bool quiet);
 /* Where the last live reload's outcome is kept for "mailinit health". */
 void cli_reload_status_path(const struct provision_options *options, char *path, size_t size);
+/* "ok TIME" or "refused TIME" for mailinit health, replaced whole. */
+void cli_record_reload(const struct provision_options *options, int status);
+/* PATH of program NAME in the directory this program is in. 0, or -1 (logged). */
+int cli_sibling_path(const char *name, char *path, size_t size);
 /* "check": provisioning in check mode into OUTPUT, or a scratch directory removed after. */
 int cli_check_configuration(const char *output, struct settings *settings);
 /* rm -r of a scratch directory of ours. */
 void cli_remove_tree(const char *path);
 void cli_usage(FILE *out);
 
+/* mailinit-init: PID 1 (init_main.c, run.c). */
 int command_run(int argc, char **argv);
+/* mailinit: the provisioning step mailinit-init runs in a child; "run" execs mailinit-init. */
+int command_provision(int argc, char **argv);
+int command_run_init(int argc, char **argv);
 int command_check(int argc, char **argv);
 int command_health(int argc, char **argv);
 int command_reload(int argc, char **argv);

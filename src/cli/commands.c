@@ -8,6 +8,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -19,6 +20,24 @@
 #include "mail/dns.h"
 #include "mail/health.h"
 #include "mail/listeners.h"
+
+int cli_check_configuration(const char *output, struct settings *settings)
+{
+	struct provision_options options = cli_options();
+	char scratch[] = "/tmp/mailinit-check.XXXXXX";
+	int status;
+
+	if ((options.root = output ? output : mkdtemp(scratch)) == NULL) {
+		log_error_sys("cannot make a scratch directory in /tmp");
+		settings_init(settings);
+		return EX_OSERR;
+	}
+	options.check = true;
+	status = provision(&options, environ, settings);
+	if (output == NULL)
+		cli_remove_tree(options.root);
+	return status;
+}
 
 int command_check(int argc, char **argv)
 {

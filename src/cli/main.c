@@ -33,10 +33,12 @@
  * DIAGNOSTICS
  *	Exit status: docs/exit-codes.md.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "cli/cli.h"
@@ -60,25 +62,41 @@ static int command_help(int argc, char **argv)
 	return 0;
 }
 
+/* "run": PID 1 is mailinit-init, beside this program (init_main.c says why). */
+int command_run_init(int argc, char **argv)
+{
+	char program[PATH_MAX];
+	char *init_argv[16];
+
+	if (argc > 14) {
+		cli_usage(stderr);
+		return EX_USAGE;
+	}
+	init_argv[0] = "mailinit";
+	for (int i = 0; i < argc; i++)
+		init_argv[i + 1] = argv[i];
+	init_argv[argc + 1] = NULL;
+	if (cli_sibling_path("mailinit-init", program, sizeof(program)) != 0)
+		return EX_OSFILE;
+	fflush(stdout);
+	execv(program, init_argv);
+	log_error_sys("cannot run %s", program);
+	return EX_OSFILE;
+}
+
 /* The commands: each gets what follows its name, the admin ones their name too. */
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	bool with_name;
 } commands[] = {
-    {"run", command_run, false},
-    {"check", command_check, false},
-    {"health", command_health, false},
-    {"dns", command_dns, false},
-    {"autoconfig", command_autoconfig, false},
-    {"reload", command_reload, false},
-    {"user", command_admin, true},
-    {"alias", command_admin, true},
-    {"domain", command_admin, true},
-    {"dkim", command_admin, true},
-    {"import", command_admin, true},
-    {"version", command_version, false},
-    {"help", command_help, false},
+    {"run", command_run_init, false},    {"provision", command_provision, false},
+    {"check", command_check, false},     {"health", command_health, false},
+    {"dns", command_dns, false},         {"autoconfig", command_autoconfig, false},
+    {"reload", command_reload, false},   {"user", command_admin, true},
+    {"alias", command_admin, true},      {"domain", command_admin, true},
+    {"dkim", command_admin, true},       {"import", command_admin, true},
+    {"version", command_version, false}, {"help", command_help, false},
 };
 
 /* "--help" or "-h" anywhere: the usage, on stdout, and nothing else is done. */
@@ -102,9 +120,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
-		return command_run(argc - 1, argv + 1); /* "mailinit --config FILE" */
+		return command_run_init(argc - 1, argv + 1); /* "mailinit --config FILE" */
 	if (argc < 2)
-		return command_run(0, argv + argc);
+		return command_run_init(0, argv + argc);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, command) == 0)
 			return commands[i].with_name ? commands[i].run(argc - 1, argv + 1)

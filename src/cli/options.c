@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "cli/cli.h"
 
@@ -83,20 +86,31 @@ void cli_remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int cli_check_configuration(const char *output, struct settings *settings)
+void cli_record_reload(const struct provision_options *options, int status)
 {
-	struct provision_options options = cli_options();
-	char scratch[] = "/tmp/mailinit-check.XXXXXX";
-	int status;
+	char path[PATH_MAX], text[64];
+	int len = snprintf(text, sizeof(text), "%s %lld\n", status == 0 ? "ok" : "refused",
+			   (long long)time(NULL));
 
-	if ((options.root = output ? output : mkdtemp(scratch)) == NULL) {
-		log_error_sys("cannot make a scratch directory in /tmp");
-		settings_init(settings);
-		return EX_OSERR;
+	cli_reload_status_path(options, path, sizeof(path));
+	if (file_write(path, text, (size_t)len, 0644, 0, 0) != 0)
+		log_warn("reload: cannot record the outcome in %s for mailinit health", path);
+}
+
+int cli_sibling_path(const char *name, char *path, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len <= 0 || (self[len] = '\0', slash = strrchr(self, '/')) == NULL) {
+		log_error_sys("cannot read /proc/self/exe to find %s", name);
+		return -1;
 	}
-	options.check = true;
-	status = provision(&options, environ, settings);
-	if (output == NULL)
-		cli_remove_tree(options.root);
-	return status;
+	*slash = '\0';
+	if ((size_t)snprintf(path, size, "%s/%s", self, name) >= size) {
+		log_error("%s/%s: path too long", self, name);
+		return -1;
+	}
+	return 0;
 }

@@ -1,14 +1,17 @@
 /*
  * NAME
- *	run - mailinit run: provision, then supervise; the live reload
+ *	run - mailinit-init, PID 1: provision, then supervise; the live reload
  *
  * SYNOPSIS
- *	mailinit [run] [--config FILE]
+ *	mailinit [run] [--config FILE]      (execs mailinit-init [--config FILE])
  *
  * DESCRIPTION
- *	Provisioning runs in a child (provision_in_child): OpenSSL, libconfuse
- *	and the rendering buffers then never touch PID 1's memory, which stays
- *	small for as long as the container runs (bench/RESULTS.md). Then the
+ *	PID 1 is mailinit-init, a program of its own (init_main.c): the
+ *	supervisor and the settings, linked without OpenSSL, libcrypt and the
+ *	rendering. Provisioning runs in a child that execs mailinit's
+ *	"provision" step (provision_command.c): OpenSSL and the rendering
+ *	buffers are never mapped into PID 1, whose memory stays small for as
+ *	long as the container runs (bench/RESULTS.md). Then the
  *	supervisor (init/supervise.h) runs the services of the service file,
  *	with reprovision() as its reconfigure step: the supervisor knows no
  *	mail daemon, and reaches provisioning only through that callback.
@@ -84,9 +87,33 @@ static int wait_provisioning(pid_t pid, int *stop)
 	}
 }
 
-static int provision_in_child(const struct provision_options *options, int *stop)
+/*
+ * In a child: the provisioning step, mailinit's own program (PID 1 holds no OpenSSL),
+ * with PID 1's log level and format (the settings file may have set them). Never returns.
+ */
+static _Noreturn void exec_provisioning(const struct provision_options *options, bool reload)
 {
-	struct settings settings;
+	char program[PATH_MAX];
+	char *argv[] = {"mailinit", "provision", "--log", NULL, NULL, NULL, NULL};
+	static char *const levels[] = {"debug", "info", "warn", "error"};
+	size_t n = 3;
+
+	argv[n++] = levels[log_get_level()];
+	argv[n++] = log_is_json() ? "json" : "text";
+	if (reload)
+		argv[n++] = "--reload";
+	fflush(stdout);
+	if (cli_sibling_path("mailinit", program, sizeof(program)) == 0) {
+		execv(program, argv);
+		log_error_sys("cannot run %s", program);
+	}
+	if (reload)
+		cli_record_reload(options, EX_OSERR); /* mailinit health says it was refused */
+	_exit(EX_OSERR);
+}
+
+static int provision_in_child(int *stop)
+{
 	int status;
 	pid_t pid = fork();
 
@@ -96,10 +123,7 @@ static int provision_in_child(const struct provision_options *options, int *stop
 	}
 	if (pid == 0) {
 		proc_reset_signals(); /* the child dies of SIGTERM, as any process does */
-		status = provision(options, environ, &settings);
-		settings_free(&settings);
-		fflush(stdout);
-		_exit(status);
+		exec_provisioning(NULL, false);
 	}
 	status = wait_provisioning(pid, stop);
 	if (*stop)
@@ -110,18 +134,6 @@ static int provision_in_child(const struct provision_options *options, int *stop
 		return WEXITSTATUS(status);
 	log_error("provisioning was killed by signal %d", WTERMSIG(status));
 	return EX_SOFTWARE;
-}
-
-/* "ok TIME" or "refused TIME", replaced whole (health may read it meanwhile). */
-static void record_reload(const struct provision_options *options, int status)
-{
-	char path[PATH_MAX], text[64];
-	int len = snprintf(text, sizeof(text), "%s %lld\n", status == 0 ? "ok" : "refused",
-			   (long long)time(NULL));
-
-	cli_reload_status_path(options, path, sizeof(path));
-	if (file_write(path, text, (size_t)len, 0644, 0, 0) != 0)
-		log_warn("reload: cannot record the outcome in %s for mailinit health", path);
 }
 
 /* The switches the run started with (enabled_by of the service file): on or off. */
@@ -204,14 +216,12 @@ static int switches_unchanged(const struct provision_options *options)
 
 /*
  * The supervisor's reconfigure step: provisioning again in a child, staged
- * in a scratch directory and verified there before the live files change.
+ * in a scratch directory and verified there before the live files change
+ * (mailinit provision --reload). A switch turned over is refused here first.
  */
 static pid_t reprovision(void *context)
 {
-	struct provision_options options = *(const struct provision_options *)context;
-	char staging[] = "/tmp/mailinit-reload.XXXXXX";
-	struct settings settings;
-	int64_t began;
+	const struct provision_options *options = context;
 	int status;
 	pid_t pid = fork();
 
@@ -219,26 +229,12 @@ static pid_t reprovision(void *context)
 		return pid < 0 ? -errno : pid;
 	/* PID 1 blocks and catches these for its signalfd; this child dies of SIGTERM. */
 	proc_reset_signals();
-	began = clock_ms();
-	if ((status = switches_unchanged(&options)) != 0) {
-		record_reload(&options, status);
+	if ((status = switches_unchanged(options)) != 0) {
+		cli_record_reload(options, status);
 		fflush(stdout);
 		_exit(status);
 	}
-	if (mkdtemp(staging) == NULL) {
-		log_error_sys("reload: cannot make a staging directory in /tmp");
-		_exit(EX_OSERR);
-	}
-	options.staging = staging;
-	status = provision(&options, environ, &settings);
-	settings_free(&settings);
-	cli_remove_tree(staging);
-	record_reload(&options, status);
-	if (status == 0)
-		log_info("reload: configuration rendered and verified in %lld ms",
-			 (long long)(clock_ms() - began));
-	fflush(stdout);
-	_exit(status);
+	exec_provisioning(options, true);
 }
 
 static void add_watch(struct supervisor_config *config, const char *dir)
@@ -320,7 +316,7 @@ static int provision_and_configure(struct supervisor_config *config, const char 
 	if ((status = caps_check()) != 0)
 		return status;
 	began = clock_ms();
-	if ((status = provision_in_child(options, stop)) != 0 || *stop)
+	if ((status = provision_in_child(stop)) != 0 || *stop)
 		return status;
 	log_info("configuration rendered and verified in %lld ms", (long long)(clock_ms() - began));
 	cli_load_settings(options, &settings, false);

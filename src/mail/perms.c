@@ -34,7 +34,7 @@
 
 /* ioprio_set(2): glibc has no wrapper nor constants. The idle class, level 0. */
 #define IOPRIO_WHO_PROCESS 1
-#define IOPRIO_IDLE (3 << 13)
+#define IOPRIO_IDLE        (3 << 13)
 
 struct walk {
 	uid_t uid;
@@ -64,7 +64,8 @@ static bool give(struct walk *w, int dir_fd, const char *name, const char *path,
 		close(fd);
 		return false;
 	}
-	if (!S_ISDIR(now.st_mode) && now.st_nlink > 1) {
+	/* Both counts: vmail may remove its name between the two, leaving the outside one. */
+	if (!S_ISDIR(now.st_mode) && (st->st_nlink > 1 || now.st_nlink > 1)) {
 		log_warn("%s: not %u's and has %lu names (hard links): left alone; give it to "
 			 "%u:%u by hand if it is mail",
 			 path, (unsigned)w->uid, (unsigned long)now.st_nlink, (unsigned)w->uid,
@@ -367,8 +368,9 @@ int mail_owners_fix(const char *mail_dir, uid_t uid, gid_t gid)
  */
 void mail_owners_fix_beside(const char *lock_path, const char *mail_dir, uid_t uid, gid_t gid)
 {
+	char queue_path[PATH_MAX];
+	int lock_fd, queue_fd;
 	pid_t pid;
-	int lock_fd;
 
 	fflush(NULL); /* nothing buffered is written twice */
 	if ((pid = fork()) < 0) {
@@ -378,21 +380,34 @@ void mail_owners_fix_beside(const char *lock_path, const char *mail_dir, uid_t u
 	}
 	if (pid > 0)
 		return; /* the child outlives provisioning; PID 1 reaps it */
-	/* Forked from a reload, it would hold the supervisor's pipes and sockets for as
-	   long as it walks. */
+	/* Forked from a reload, it would hold the supervisor's pipes and sockets (the
+	   services' output: their end never came) for as long as it walks. */
+	log_standard_fds();
 	close_range(3, ~0U, 0);
 	/* Last in line for the CPU and the disk: the services come first. */
 	if (setpriority(PRIO_PROCESS, 0, 19) != 0 ||
 	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_IDLE) != 0)
 		log_debug("owner walk: lower priority refused: %s", strerror(errno));
-	/* One walk at a time: a reload while one runs leaves it to that one. The lock is
-	   root's, in root's directory: no daemon can hold it to stop the walk. */
+	/*
+	 * One walk at a time, and every change seen by a walk that begins after it was
+	 * asked for: a walk under way may have passed a mailbox restored meanwhile, so the
+	 * next one waits for it (LOCK_PATH) instead of leaving; one waiting is enough
+	 * (LOCK_PATH.next). The locks are root's, in root's directory: no daemon can
+	 * hold them to stop the walk.
+	 */
+	snprintf(queue_path, sizeof(queue_path), "%s.next", lock_path);
 	lock_fd = open(lock_path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lock_fd < 0) {
+	queue_fd = open(queue_path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || queue_fd < 0) {
 		log_error_sys("cannot open %s: owners under %s not checked", lock_path, mail_dir);
 		_exit(1);
 	}
-	if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-		_exit(0);
+	if (flock(queue_fd, LOCK_EX | LOCK_NB) != 0)
+		_exit(0); /* one is waiting already: it begins after this was asked for */
+	if (flock(lock_fd, LOCK_EX) != 0) {
+		log_error_sys("cannot lock %s: owners under %s not checked", lock_path, mail_dir);
+		_exit(1);
+	}
+	close(queue_fd); /* walking now: the next request queues behind this walk */
 	_exit(mail_owners_fix(mail_dir, uid, gid) == 0 ? 0 : 1);
 }

@@ -16,7 +16,9 @@
  *	changed VMAIL_UID). No blind "chown -R": a correct tree of 100,000
  *	files costs one fstatat each. mail_owners_fix_beside does it in a
  *	child at idle CPU and I/O priority and returns at once, so the start
- *	does not wait for it; one such walk runs at a time (LOCK_PATH).
+ *	does not wait for it; one such walk runs at a time (LOCK_PATH), and
+ *	one more waits for it (LOCK_PATH.next), so a change is always seen by
+ *	a walk that begins after it.
  *	vmail can swap anything in that tree for a symbolic link, so all of it
  *	is done through descriptors opened with O_NOFOLLOW from MAIL_DIR down,
  *	and owners change with fchownat(AT_SYMLINK_NOFOLLOW): a link is never

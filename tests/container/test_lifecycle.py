@@ -122,6 +122,26 @@ def test_ten_restarts_leave_a_working_server_with_the_same_configuration(start):
                             subject) == body
 
 
+def test_pid_1_is_mailinit_without_openssl_and_a_reload_still_provisions(start):
+    """PID 1 is mailinit-init, named mailinit: OpenSSL (1.7 MB of its resident memory when it
+    was linked in) is only in the provisioning child, which a live reload runs again."""
+    c = start(accounts=USERS)
+    assert c.exec("cat", "/proc/1/comm").stdout == "mailinit\n"
+    maps = c.exec("cat", "/proc/1/maps").stdout
+    assert "/usr/bin/mailinit-init" in maps
+    assert "libcrypto" not in maps and "libssl" not in maps, maps
+    before = c.logs().count("reload: configuration rendered and verified")
+    engine("exec", "-i", c.name, "mailinit", "user", "add", "bob@example.test",
+           "--password-stdin", input="bob-secret-22\n")
+    deadline = time.monotonic() + 30
+    while c.logs().count("reload: configuration rendered and verified") == before:
+        assert time.monotonic() < deadline, c.logs()
+        time.sleep(0.2)
+    subject, body, data = message("x@example.net", "bob@example.test")
+    send_25(c.port[25], "x@example.net", ["bob@example.test"], data)
+    assert wait_for_subject(c.port[993], "bob@example.test", "bob-secret-22", subject) == body
+
+
 def test_a_killed_daemon_is_restarted_and_mail_flows_again(start):
     c = start(accounts=USERS)
 

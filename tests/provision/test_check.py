@@ -155,6 +155,26 @@ def test_defaults_render_a_configuration_the_daemons_accept(check):
     assert "virtual_mailbox_domains = example.test" in main_cf
 
 
+def test_quota_status_is_asked_only_when_an_account_has_a_quota(check):
+    """Dovecot's quota-status costs a third of a delivery's CPU; without a quota every answer
+    is DUNNO, so Postfix asks it only once an account has one (on 25, 587 and 465)."""
+    policy = "check_policy_service"
+    result = check(OK, accounts=f"a@example.test:{GOOD_HASH}\n")
+    assert result.status == 0, result.output
+    assert policy not in result.file("/etc/postfix/main.cf")
+    assert policy not in result.file("/etc/postfix/master.cf")
+    result = check(OK, accounts=f"a@example.test:{GOOD_HASH}\n"
+                                f"b@example.test:{GOOD_HASH}:quota=1G\n")
+    assert result.status == 0, result.output
+    assert re.search(r"^smtpd_recipient_restrictions = reject_non_fqdn_recipient, "
+                     r"reject_unknown_recipient_domain, check_policy_service "
+                     r"unix:/var/spool/postfix/private/quota-status, permit_mynetworks,",
+                     result.file("/etc/postfix/main.cf"), re.M)
+    assert result.file("/etc/postfix/master.cf").count(
+        "smtpd_recipient_restrictions=check_policy_service,unix:/var/spool/postfix/private/"
+        "quota-status,permit_sasl_authenticated,reject") == 2
+
+
 def test_no_open_relay_and_auth_only_over_tls(check):
     result = check(OK)
     main_cf = result.file("/etc/postfix/main.cf")

@@ -254,9 +254,9 @@ static void a_hard_link_to_a_file_elsewhere_keeps_its_owner(void **state)
 /*
  * A start prepares the mailboxes and leaves the owner walk to a child beside the
  * services: mail_dirs_prepare returns with a stray owner still in place, the child
- * fixes it; while another walk holds the lock, a second one walks nothing.
+ * fixes it. While a walk runs, the next one waits for it and a third walks nothing.
  */
-static void the_owner_walk_runs_beside_and_one_at_a_time(void **state)
+static void the_owner_walk_runs_beside_one_at_a_time_one_waiting(void **state)
 {
 	char base[] = "/tmp/mailinit-beside-XXXXXX", lock[300], stray[600], msg[2048];
 	struct account alice = {
@@ -278,17 +278,16 @@ static void the_owner_walk_runs_beside_and_one_at_a_time(void **state)
 	owner_of(stray, &uid, &gid);
 	assert_int_equal(uid, 0); /* the start itself walks nothing */
 
-	/* Another walk holds the lock: this one leaves. */
+	/* A walk under way (its lock held): one more waits for it, a third leaves. */
 	assert_true((held = open(lock, O_WRONLY | O_CREAT, 0600)) >= 0);
 	assert_int_equal(flock(held, LOCK_EX), 0);
+	mail_owners_fix_beside(lock, base, 5000, 5000);
 	mail_owners_fix_beside(lock, base, 5000, 5000);
 	assert_true(wait(&status) > 0);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	owner_of(stray, &uid, &gid);
-	assert_int_equal(uid, 0);
-	close(held);
-
-	mail_owners_fix_beside(lock, base, 5000, 5000);
+	assert_int_equal(uid, 0); /* the one that left walked nothing */
+	close(held);              /* the walk under way ends: the waiting one walks */
 	assert_true(wait(&status) > 0);
 	capture_end(msg, sizeof(msg));
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -308,7 +307,7 @@ int run_perms_tests(void)
 	    cmocka_unit_test(symlinks_in_the_mail_tree_are_never_followed),
 	    cmocka_unit_test(dovecot_files_leave_the_maildir_for_the_home),
 	    cmocka_unit_test(a_hard_link_to_a_file_elsewhere_keeps_its_owner),
-	    cmocka_unit_test(the_owner_walk_runs_beside_and_one_at_a_time),
+	    cmocka_unit_test(the_owner_walk_runs_beside_one_at_a_time_one_waiting),
 	};
 	return cmocka_run_group_tests_name("perms", tests, NULL, NULL);
 }
