@@ -208,7 +208,7 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(SRCS) $(HDRS) tests/unit/*.c
 
-## bench: every figure of bench/RESULTS.md: PID 1, start-up, stop, reload, idle CPU, load, image size
+## bench: every figure of bench/RESULTS.md: PID 1, start-up, stop, reload, idle CPU, load, the baseline side by side, a large store, image size
 bench: $(BUILD)/mailinit $(BUILD)/mailinit-init $(BUILD)/owner_walk image
 	MAILINIT=$(abspath $(BUILD)/mailinit) bench/pid1-memory.sh
 	bench/owner-walk.sh $(BUILD)
@@ -219,6 +219,8 @@ bench: $(BUILD)/mailinit $(BUILD)/mailinit-init $(BUILD)/owner_walk image
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/load.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) MAILBOXES=1 COUNT=5000 CLIENTS=0 bench/load.sh
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/rspamd.sh
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/side-by-side.sh
+	ENGINE=$(ENGINE) IMAGE=$(IMAGE) bench/store-startup.sh
 	@echo "image size: $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE)) bytes"
 
 $(BUILD)/owner_walk: bench/owner_walk.c $(LIB_OBJS)

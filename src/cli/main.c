@@ -77,11 +77,11 @@ int command_run_init(int argc, char **argv)
 		init_argv[i + 1] = argv[i];
 	init_argv[argc + 1] = NULL;
 	if (cli_sibling_path("mailinit-init", program, sizeof(program)) != 0)
-		return EX_OSFILE;
+		return EX_OSERR;
 	fflush(stdout);
 	execv(program, init_argv);
 	log_error_sys("cannot run %s", program);
-	return EX_OSFILE;
+	return EX_OSERR;
 }
 
 /* The commands: each gets what follows its name, the admin ones their name too. */

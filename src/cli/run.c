@@ -89,9 +89,10 @@ static int wait_provisioning(pid_t pid, int *stop)
 
 /*
  * In a child: the provisioning step, mailinit's own program (PID 1 holds no OpenSSL),
- * with PID 1's log level and format (the settings file may have set them). Never returns.
+ * with PID 1's log level and format (the settings file may have set them); a reload's
+ * with RELOAD, its options (NULL: the start's). Never returns.
  */
-static _Noreturn void exec_provisioning(const struct provision_options *options, bool reload)
+static _Noreturn void exec_provisioning(const struct provision_options *reload)
 {
 	char program[PATH_MAX];
 	char *argv[] = {"mailinit", "provision", "--log", NULL, NULL, NULL, NULL};
@@ -108,7 +109,7 @@ static _Noreturn void exec_provisioning(const struct provision_options *options,
 		log_error_sys("cannot run %s", program);
 	}
 	if (reload)
-		cli_record_reload(options, EX_OSERR); /* mailinit health says it was refused */
+		cli_record_reload(reload, EX_OSERR); /* mailinit health says it was refused */
 	_exit(EX_OSERR);
 }
 
@@ -123,7 +124,7 @@ static int provision_in_child(int *stop)
 	}
 	if (pid == 0) {
 		proc_reset_signals(); /* the child dies of SIGTERM, as any process does */
-		exec_provisioning(NULL, false);
+		exec_provisioning(NULL);
 	}
 	status = wait_provisioning(pid, stop);
 	if (*stop)
@@ -234,7 +235,7 @@ static pid_t reprovision(void *context)
 		fflush(stdout);
 		_exit(status);
 	}
-	exec_provisioning(options, true);
+	exec_provisioning(options);
 }
 
 static void add_watch(struct supervisor_config *config, const char *dir)

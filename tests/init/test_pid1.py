@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAKE, IN_DELETE, IN_OPEN, config, proc_status, service, wait_until
+from conftest import FAKE, IN_DELETE, IN_OPEN, MAILINIT, config, proc_status, service, wait_until
 
 DAEMON = str(FAKE / "daemon.sh")
 
@@ -91,6 +92,19 @@ def test_no_zombies_after_a_service_leaves_100_orphans(start, tmp_path):
     kill_and_see_them_reaped(run, orphans)
     run.kill(signal.SIGTERM)
     assert run.wait() == 0
+
+
+def test_run_execs_mailinit_init_beside_it_and_says_so_when_it_is_missing(tmp_path):
+    """PID 1 is mailinit-init, the program beside mailinit: without it, exit 71 naming it."""
+    alone = tmp_path / "bin"
+    alone.mkdir()
+    shutil.copy(MAILINIT, alone / "mailinit")
+    (tmp_path / "services.conf").write_text(config())
+    run = subprocess.run([str(alone / "mailinit"), "run", "--config",
+                          str(tmp_path / "services.conf")],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 71, run
+    assert f"cannot run {alone}/mailinit-init" in run.stderr + run.stdout, run
 
 
 def test_sigterm_stops_every_service_in_reverse_order_and_exits_0_promptly(start, tmp_path):
