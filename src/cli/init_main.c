@@ -8,10 +8,11 @@
  * DESCRIPTION
  *	The supervisor as a program of its own, linked statically with libc,
  *	libconfuse and libcap only: OpenSSL and libcrypt, which provisioning
- *	and the operator's commands need, cost PID 1 ~1.8 MB of resident memory
- *	for as long as the container runs (bench/RESULTS.md, docs/decisions.md). "mailinit run"
- *	(the image's entry point) execs this; it runs mailinit's provisioning
- *	step in a child (run.c). Its process name is mailinit, as before.
+ *	and the operator's commands need, cost PID 1 ~1.8 MB of resident
+ *	memory for as long as the container runs (bench/RESULTS.md,
+ *	docs/decisions.md). "mailinit run" (the image's entry point) execs
+ *	this; it runs mailinit's provisioning step in a child (run.c). Its
+ *	process name is mailinit, as before.
  */
 #include <string.h>
 #include <sys/prctl.h>
