@@ -59,11 +59,15 @@ void supervisor_begin_shutdown(struct supervisor *sv, int signal, int status)
  * in that group would outlive it holding its sockets (rspamd's workers after a kill
  * -9 of its main process keep its port: every restart then fails to bind): SIGKILL,
  * unless the service's pidfile names a daemon among them that runs on (adopted).
+ * During a stop nothing is restarted: what is left gets SIGTERM instead, to end as
+ * it would (Dovecot leaves its IMAP and POP3 sessions running, shutdown_clients = no;
+ * on SIGTERM each says BYE and closes its mailbox), and the stop waits for the group
+ * (leftovers_gone), SIGKILL at the grace limit.
  */
 static void end_leftovers(struct supervisor *sv, pid_t pid)
 {
 	for (size_t i = 0; i < sv->count; i++) {
-		const struct service *svc = &sv->services[i];
+		struct service *svc = &sv->services[i];
 		pid_t target;
 
 		if (svc->pid != pid)
@@ -71,6 +75,11 @@ static void end_leftovers(struct supervisor *sv, pid_t pid)
 		target = svc->spec->pidfile ? proc_read_pidfile(svc->spec->pidfile) : 0;
 		if (target > 0 && target != pid && getpgid(target) == pid)
 			return;
+		if (sv->shutting_down) {
+			if (kill(-pid, SIGTERM) == 0)
+				svc->leftover_group = pid;
+			return;
+		}
 		if (kill(-pid, SIGKILL) == 0)
 			log_debug("%s: ended what was left of its process group %d",
 				  svc->spec->name, (int)pid);
@@ -196,6 +205,38 @@ static bool all_gone(const struct supervisor *sv)
 	return true;
 }
 
+/* Whether what the stopped services left in their process groups has ended. Its
+   processes are orphans of ours, reaped as they exit, so an empty group is gone. */
+static bool leftovers_gone(struct supervisor *sv)
+{
+	bool gone = true;
+
+	for (size_t i = 0; i < sv->count; i++) {
+		struct service *svc = &sv->services[i];
+
+		if (svc->leftover_group == 0)
+			continue;
+		if (kill(-svc->leftover_group, 0) != 0 && errno == ESRCH) {
+			svc->leftover_group = 0;
+			continue;
+		}
+		log_debug("%s: waiting for what it left running (process group %d)",
+			  svc->spec->name, (int)svc->leftover_group);
+		gone = false;
+	}
+	return gone;
+}
+
+static void kill_leftovers(struct supervisor *sv, int signal)
+{
+	for (size_t i = 0; i < sv->count; i++) {
+		if (sv->services[i].leftover_group == 0)
+			continue;
+		if (signal == 0 || kill(-sv->services[i].leftover_group, signal) != 0)
+			sv->services[i].leftover_group = 0;
+	}
+}
+
 static void handle_deadlines(struct supervisor *sv)
 {
 	int64_t now = clock_ms();
@@ -206,11 +247,13 @@ static void handle_deadlines(struct supervisor *sv)
 				  KILL_WAIT_MS);
 			for (size_t i = 0; i < sv->count; i++)
 				service_apply(sv, &sv->services[i], SVC_EV_ABANDONED);
+			kill_leftovers(sv, 0);
 			return;
 		}
 		log_warn("grace limit of %u s reached", sv->config->stop_grace);
 		for (size_t i = 0; i < sv->count; i++)
 			service_apply(sv, &sv->services[i], SVC_EV_GRACE_OVER);
+		kill_leftovers(sv, SIGKILL);
 		if (sv->self == 1)
 			kill(-1, SIGKILL); /* PID 1: everything else in the namespace */
 		sv->killed = true;
@@ -381,7 +424,7 @@ int supervise_run(const struct supervisor_config *config)
 	for (;;) {
 		if (sv.shutting_down)
 			advance_shutdown(&sv);
-		if (sv.shutting_down && all_gone(&sv))
+		if (sv.shutting_down && all_gone(&sv) && leftovers_gone(&sv))
 			break;
 		wait_for_events(&sv);
 	}

@@ -39,6 +39,7 @@ struct service {
 	struct restart_history history;
 	struct service_output output; /* its stdout and stderr, logged line by line */
 	int64_t config_changed;       /* reload_when_changed: its newest change, ns */
+	pid_t leftover_group;         /* stopping: its group, sent SIGTERM when it exited */
 };
 
 struct helper {
