@@ -60,9 +60,9 @@ void supervisor_begin_shutdown(struct supervisor *sv, int signal, int status)
  * -9 of its main process keep its port: every restart then fails to bind): SIGKILL,
  * unless the service's pidfile names a daemon among them that runs on (adopted).
  * During a stop nothing is restarted: what is left gets SIGTERM instead, to end as
- * it would (Dovecot leaves its IMAP and POP3 sessions running, shutdown_clients = no;
- * on SIGTERM each says BYE and closes its mailbox), and the stop waits for the group
- * (leftovers_gone), SIGKILL at the grace limit.
+ * it would (Dovecot with shutdown_clients = no leaves its sessions running; on SIGTERM
+ * each closes its mailbox), and the stop waits for the group (leftovers_gone), SIGKILL at
+ * the grace limit.
  */
 static void end_leftovers(struct supervisor *sv, pid_t pid)
 {
@@ -234,6 +234,10 @@ static void kill_leftovers(struct supervisor *sv, int signal)
 			continue;
 		if (signal == 0 || kill(-sv->services[i].leftover_group, signal) != 0)
 			sv->services[i].leftover_group = 0;
+		else
+			log_warn("%s: what it left running did not end: SIGKILL to its process "
+				 "group %d",
+				 sv->services[i].spec->name, (int)sv->services[i].leftover_group);
 	}
 }
 
