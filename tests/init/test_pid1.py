@@ -429,8 +429,9 @@ def leaving_service(tmp_path, on_term):
 @pytest.mark.parametrize("pid1", [True, False])
 def test_at_a_stop_what_a_service_left_running_gets_sigterm_and_is_waited_for(
         start, tmp_path, pid1):
-    """Dovecot's IMAP sessions were SIGKILLed once its master had exited: no BYE, the
-    mailbox not closed. At a stop they get SIGTERM and mailinit waits for them."""
+    """What a daemon's main process leaves behind (Dovecot's sessions, with shutdown_clients
+    = no) was SIGKILLed once it had exited: no BYE, the mailbox not closed. At a stop it
+    gets SIGTERM and mailinit waits for it."""
     run = start(config(leaving_service(
         tmp_path, f"sleep 0.3; echo closed > {tmp_path}/session; exit 0")), pid1=pid1)
     run.wait_log(r"master: started with pid")
