@@ -29,6 +29,8 @@
 #include "mail/provision_steps.h"
 #include "mail/demo_account.h"
 #include "mail/daemon_dirs.h"
+#include "base/file.h"
+#include "mail/sessions.h"
 
 /*
  * A target in one of our domains that is no account or alias: mail to the
@@ -201,17 +203,33 @@ static int install(struct context *c)
 {
 	const struct provision_options *options = c->options;
 
+	uid_t uid = (uid_t)settings_number(c->settings, S_VMAIL_UID);
+	gid_t gid = (gid_t)settings_number(c->settings, S_VMAIL_GID);
+	char lock[PATH_MAX];
+
 	if (options->staging) {
+		char users[PATH_MAX];
+
 		c->root = options->root;
-		if (provision_render(c) != 0)
+		snprintf(users, sizeof(users), "%s/etc/dovecot/users", c->root);
+		char *old_users = file_read(users, NULL);
+
+		if (provision_render(c) != 0) {
+			free(old_users);
 			return EX_OSERR;
+		}
+		/* After the new file is in place: a client that logs in again meets it. */
+		char *new_users = file_read(users, NULL);
+
+		if (!options->check && old_users)
+			sessions_end_changed(old_users, new_users ? new_users : "", DOVECOT_ANVIL,
+					     uid, gid);
+		free(old_users);
+		free(new_users);
 	}
 	if (options->check)
 		return 0;
 	daemon_dirs_skip_postfix_check();
-	uid_t uid = (uid_t)settings_number(c->settings, S_VMAIL_UID);
-	gid_t gid = (gid_t)settings_number(c->settings, S_VMAIL_GID);
-	char lock[PATH_MAX];
 
 	if (daemon_dirs_make(c->root) != 0 ||
 	    (settings_bool(c->settings, S_ENABLE_RSPAMD) && daemon_dirs_make_rspamd(gid) != 0) ||

@@ -2,7 +2,9 @@
 renewal under client load, the one log stream."""
 
 import hashlib
+import imaplib
 import json
+import poplib
 import re
 import socket
 import ssl
@@ -11,6 +13,7 @@ import threading
 import time
 
 import dkim
+import pytest
 
 from clients import message, submit, tls_context, wait_for_subject
 from conftest import engine
@@ -343,6 +346,79 @@ def test_a_renewed_kubernetes_secret_is_served_on_every_port_with_no_failed_conn
     assert all(r["ok"] > 2 for r in results.values()), results
     assert seconds < 10
     assert c.logs().count("dovecot: started with pid") == 1
+
+
+def imaps_session(c, user, password):
+    imap = imaplib.IMAP4_SSL("127.0.0.1", c.port[993], ssl_context=tls_context(), timeout=20)
+    imap.login(user, password)
+    imap.select("INBOX")
+    return imap
+
+
+def test_sessions_outlive_a_reload_and_are_told_bye_at_the_stop(start):
+    """Every reload (an account added, a renewed certificate) cut every logged-in IMAP and
+    POP3 session 6 s later: Dovecot's shutdown_clients. They now outlive reloads, and a
+    stop ends them with SIGTERM (they were SIGKILLed), within the grace."""
+    c = start(accounts=USERS)
+    imap = imaps_session(c, "alice@example.test", USERS["alice@example.test"])
+    pop = poplib.POP3_SSL("127.0.0.1", c.port[995], context=tls_context(), timeout=20)
+    pop.user("alice@example.test")
+    pop.pass_(USERS["alice@example.test"])
+
+    reloads = c.logs().count(RELOADED)
+    out = exec_stdin(c, "carol-secret-3\n", "mailinit", "user", "add", "carol@example.test",
+                     "--password-stdin")
+    assert out.returncode == 0, out.stderr
+    wait_reloaded(c, reloads)
+    time.sleep(8)  # with shutdown_clients = yes Dovecot ends what is left 6 s after a reload
+    assert imap.noop()[0] == "OK", c.logs()
+    assert pop.noop().startswith(b"+OK"), c.logs()
+    assert "Processes aren't dying after reload" not in c.logs()
+    assert not re.search(r"ended \d+ session", c.logs()), c.logs()  # nobody's was ended
+
+    engine("stop", "-t", "10", c.name)
+    # Its process ended on SIGTERM, mailbox closed. Its BYE goes out through imap-login,
+    # which has the TLS; Dovecot's old login process gets the same SIGTERM and may close
+    # first: the line is not promised, the end of the session is.
+    assert imap.readline() in (b"", b"* BYE Server shutting down.\r\n"), c.logs()
+    assert c.exit_code() == 0, c.logs()
+    assert "grace limit" not in c.logs()
+    assert "all services stopped" in c.logs()
+
+
+def test_user_passwd_and_user_del_end_that_accounts_sessions_and_no_other(start):
+    """Dovecot checks a password only at login: with sessions kept across reloads, a leaked
+    password changed by the operator, or a removed account, would stay logged in. The
+    reload ends that account's sessions, and only its."""
+    users = {**USERS, "bob@example.test": "bob-secret-2", "carol@example.test": "carol-pw-3"}
+    c = start(accounts=users)
+    alice = imaps_session(c, "alice@example.test", users["alice@example.test"])
+    bob = imaps_session(c, "bob@example.test", users["bob@example.test"])
+    carol = poplib.POP3_SSL("127.0.0.1", c.port[995], context=tls_context(), timeout=20)
+    carol.user("carol@example.test")
+    carol.pass_(users["carol@example.test"])
+
+    out = exec_stdin(c, "alice-new-4\n", "mailinit", "user", "passwd", "alice@example.test",
+                     "--password-stdin")
+    assert out.returncode == 0, out.stderr
+    # The session ends (BYE, or the connection closed) without the client doing anything;
+    # readline() would time out after 20 s if it stayed.
+    line = alice.readline()
+    assert line == b"" or line.startswith(b"* BYE"), (line, c.logs())
+    assert imap_login(c.port[993], "alice@example.test", "alice-new-4"), c.logs()
+    assert imap_login(c.port[993], "alice@example.test", users["alice@example.test"]) is False
+    assert bob.noop()[0] == "OK", c.logs()
+    assert carol.noop().startswith(b"+OK"), c.logs()
+    assert "ended 1 session of the 1 account" in c.logs(), c.logs()
+
+    assert c.exec("mailinit", "user", "del", "carol@example.test").returncode == 0
+    deadline = time.monotonic() + 20
+    with pytest.raises((poplib.error_proto, OSError)):  # EOF, or the session's goodbye
+        while time.monotonic() < deadline:
+            carol.noop()
+            time.sleep(0.2)
+    assert bob.noop()[0] == "OK", c.logs()
+    bob.logout()
 
 
 def test_json_logs_are_one_object_per_line_from_every_program(start):

@@ -22,5 +22,6 @@ int main(void)
 	failed += run_watch_tests();
 	failed += run_lookup_table_tests();
 	failed += run_text_tests();
+	failed += run_sessions_tests();
 	return failed == 0 ? 0 : 1;
 }

@@ -27,5 +27,6 @@ int run_syslog_tests(void);
 int run_watch_tests(void);
 int run_lookup_table_tests(void);
 int run_text_tests(void);
+int run_sessions_tests(void);
 
 #endif
