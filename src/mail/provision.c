@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -209,23 +210,20 @@ static int install(struct context *c)
 
 	if (options->staging) {
 		char users[PATH_MAX];
+		struct stat old_stat;
 
 		c->root = options->root;
 		snprintf(users, sizeof(users), "%s/etc/dovecot/users", c->root);
-		char *old_users = file_read(users, NULL);
+		char *old_users = stat(users, &old_stat) == 0 ? file_read(users, NULL) : NULL;
+		int rendered = provision_render(c);
 
-		if (provision_render(c) != 0) {
-			free(old_users);
-			return EX_OSERR;
-		}
-		/* After the new file is in place: a client that logs in again meets it. */
-		char *new_users = file_read(users, NULL);
-
+		/* Whether or not the rest rendered: the users file may be new already, and
+		   Dovecot's auth reads it by itself. */
 		if (!options->check && old_users)
-			sessions_end_changed(old_users, new_users ? new_users : "", DOVECOT_ANVIL,
-					     uid, gid);
+			sessions_end_changed(users, old_users, &old_stat, uid, gid);
 		free(old_users);
-		free(new_users);
+		if (rendered != 0)
+			return EX_OSERR;
 	}
 	if (options->check)
 		return 0;

@@ -3,7 +3,7 @@
  *	sessions - end the logged-in sessions of accounts a reload removed or changed
  *
  * SYNOPSIS
- *	sessions_end_changed(old_users, new_users, DOVECOT_ANVIL, vmail_uid, vmail_gid);
+ *	sessions_end_changed("/etc/dovecot/users", old_users, &old_stat, vmail_uid, vmail_gid);
  *
  * DESCRIPTION
  *	Dovecot keeps its IMAP, POP3 and ManageSieve sessions across a reload
@@ -16,10 +16,17 @@
  *	process and the account it serves, each gets SIGTERM (it says BYE and
  *	closes its mailbox), and the client logs in again against the new file.
  *
- *	The list comes from anvil, which hears it from the session processes,
- *	which run as the mail uid. So the signals are sent from a child running
- *	as that uid: whatever the list names, it can signal only what the mail
- *	uid could signal anyway, never PID 1 or another daemon.
+ *	Dovecot's auth notices a new passwd-file by its mtime and size, looked at
+ *	once a second: the sessions are ended only once it can tell the new file
+ *	(up to 1 s), so a client that logs in again at once meets the new
+ *	password, not the old one.
+ *
+ *	anvil's list is filled by Dovecot's own processes, the pre-login ones
+ *	(uid dovenull) among them: it names what it is told. So each process it
+ *	names is checked before the signal: a Dovecot session process (imap,
+ *	pop3, managesieve) of the mail uid whose parent is Dovecot's master,
+ *	through a pidfd (a pid reused meanwhile is not signalled), and the
+ *	signal is sent from a child that has become the mail uid.
  *
  *	sessions_changed_accounts and sessions_pids are the parsing, apart for
  *	the tests.
@@ -35,7 +42,11 @@
 #include <sys/types.h>
 
 /* Dovecot's base_dir is /run/dovecot (templates/dovecot/dovecot.conf). */
-#define DOVECOT_ANVIL "/run/dovecot/anvil"
+#define DOVECOT_ANVIL      "/run/dovecot/anvil"
+#define DOVECOT_MASTER_PID "/run/dovecot/master.pid"
+
+struct buffer;
+struct stat;
 
 /* The account names (each allocated, in *NAMES, sorted) whose line in OLD_USERS is not in
    NEW_USERS. Returns how many; *NAMES is NULL when none. */
@@ -43,7 +54,12 @@ size_t sessions_changed_accounts(const char *old_users, const char *new_users, c
 /* The processes anvil's CONNECT-DUMP (DUMP) lists for any of NAMES (sorted, COUNT), into PIDS
    (at most MAX). Returns how many; a malformed line is skipped. */
 size_t sessions_pids(const char *dump, char *const *names, size_t count, pid_t *pids, size_t max);
-void sessions_end_changed(const char *old_users, const char *new_users, const char *anvil_path,
-			  uid_t uid, gid_t gid);
+/* anvil's CONNECT-DUMP into DUMP, within 2 s in all; 0, or -1 (logged unless there is no
+   anvil: no Dovecot running). */
+int sessions_read_dump(const char *anvil_path, struct buffer *dump);
+/* After USERS_PATH was rendered again: the sessions of accounts whose line in OLD_USERS (the
+   file as it was, OLD_STAT its stat) is gone or differs get SIGTERM. */
+void sessions_end_changed(const char *users_path, const char *old_users,
+			  const struct stat *old_stat, uid_t uid, gid_t gid);
 
 #endif

@@ -1,7 +1,14 @@
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "base/buffer.h"
 #include "mail/sessions.h"
 #include "unit.h"
 
@@ -71,11 +78,99 @@ static void anvil_dump_gives_the_processes_of_named_accounts(void **state)
 	assert_int_equal(sessions_pids("", names, 2, pids, 8), 0);
 }
 
+static void many_accounts_cost_their_size(void **state)
+{
+	struct buffer old = {0}, new = {0};
+	char **names;
+
+	(void)state;
+	/* 50,000 accounts (~4 MB): each line copied once (a copy of the rest of the file per
+	   line would be 100 GB). Every second account's hash changed. */
+	for (int i = 0; i < 50000; i++) {
+		buffer_printf(&old, "user%d@example.test:{SHA512-CRYPT}$6$%040d::::::\n", i, i);
+		buffer_printf(&new, "user%d@example.test:{SHA512-CRYPT}$6$%040d::::::\n", i,
+			      i % 2 ? i : i + 1000000);
+	}
+	assert_int_equal(sessions_changed_accounts(old.data, new.data, &names), 25000);
+	free_names(names, 25000);
+	buffer_free(&old);
+	buffer_free(&new);
+}
+
+/* A fake anvil at PATH: answers CHUNKS (NULL-terminated) one write each, or nothing. */
+static pid_t fake_anvil(const char *path, const char *const *chunks)
+{
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	snprintf(address.sun_path, sizeof(address.sun_path), "%s", path);
+	unlink(path);
+	assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof(address)), 0);
+	assert_int_equal(listen(listener, 1), 0);
+	if ((pid = fork()) == 0) {
+		int fd = accept(listener, NULL, NULL);
+		char request[128];
+
+		if (read(fd, request, sizeof(request)) <= 0 ||
+		    strstr(request, "CONNECT-DUMP\n") == NULL)
+			_exit(1);
+		for (size_t i = 0; chunks && chunks[i]; i++) {
+			if (write(fd, chunks[i], strlen(chunks[i])) < 0)
+				_exit(1);
+			usleep(20000);
+		}
+		sleep(chunks ? 0 : 5); /* no answer at all: the reader gives up first */
+		_exit(0);
+	}
+	close(listener);
+	return pid;
+}
+
+static void the_dump_is_read_to_its_empty_line_or_given_up(void **state)
+{
+	char path[] = "/tmp/mailinit-anvil-XXXXXX";
+	char socket_path[64];
+	const char *const chunks[] = {"imap/192.0.2.7/bob@exa", "mple.test\t4242\t1\n",
+				      "pop3/bob@example.test\t4243\t1\n\n", NULL};
+	struct buffer dump = {0};
+	int status;
+	pid_t anvil;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(socket_path, sizeof(socket_path), "%s/anvil", path);
+	/* Split across writes: read whole, up to the empty line. */
+	anvil = fake_anvil(socket_path, chunks);
+	assert_int_equal(sessions_read_dump(socket_path, &dump), 0);
+	assert_string_equal(dump.data, "imap/192.0.2.7/bob@example.test\t4242\t1\n"
+				       "pop3/bob@example.test\t4243\t1\n\n");
+	waitpid(anvil, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	buffer_free(&dump);
+
+	/* An anvil that never answers: given up (the reload goes on), nothing read. */
+	dump = (struct buffer){0};
+	anvil = fake_anvil(socket_path, NULL);
+	assert_int_equal(sessions_read_dump(socket_path, &dump), -1);
+	kill(anvil, SIGKILL);
+	waitpid(anvil, &status, 0);
+	buffer_free(&dump);
+
+	/* No anvil: no Dovecot, no session. */
+	unlink(socket_path);
+	assert_int_equal(sessions_read_dump(socket_path, &dump), -1);
+	assert_int_equal(dump.len, 0);
+	rmdir(path);
+}
+
 int run_sessions_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(removed_and_changed_accounts_are_named),
 	    cmocka_unit_test(anvil_dump_gives_the_processes_of_named_accounts),
+	    cmocka_unit_test(many_accounts_cost_their_size),
+	    cmocka_unit_test(the_dump_is_read_to_its_empty_line_or_given_up),
 	};
 	return cmocka_run_group_tests_name("sessions", tests, NULL, NULL);
 }
