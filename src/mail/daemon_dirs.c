@@ -90,6 +90,26 @@ int daemon_dirs_make(const char *root)
 	return file_mkdirs(path, 0755, 0, 0);
 }
 
+/* The milters' sockets are open to all (OpenDKIM's, rspamd's 0666) inside a directory
+   only Postfix's group may enter besides the milter: OpenDKIM's own (it may make its socket
+   after it has left root), root's for rspamd (its root process makes it). */
+int daemon_dirs_make_milters(bool dkim, bool rspamd)
+{
+	struct passwd *pw = getpwnam("postfix"); /* getpwnam's answer lasts to its next call */
+	gid_t postfix_gid;
+
+	if (pw == NULL)
+		return 0; /* no Postfix here: a test machine */
+	postfix_gid = pw->pw_gid;
+	if (dkim && (pw = getpwnam("opendkim")) != NULL &&
+	    own_directory("/run/opendkim", pw->pw_uid, postfix_gid, 0750) != 0)
+		return -1;
+	if (rspamd && getpwnam("_rspamd") &&
+	    own_directory("/run/rspamd-milter", 0, postfix_gid, 0710) != 0)
+		return -1;
+	return 0;
+}
+
 int daemon_dirs_make_rspamd(gid_t vmail_gid)
 {
 	static const struct {

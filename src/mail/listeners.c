@@ -25,10 +25,12 @@ const struct listener listeners[LISTENER_COUNT] = {
     {"auth", "dovecot", NULL, "/var/spool/postfix/private/auth", AUTH, false, ALWAYS_ON},
     /* Postfix asks it at RCPT whether the mailbox has room (a policy service). */
     {"quota", "dovecot", NULL, "/var/spool/postfix/private/quota-status", POLICY, false, ALWAYS_ON},
-    {"dkim", "opendkim", NULL, "127.0.0.1:8891", MILTER, false, S_ENABLE_DKIM},
+    /* The milters on unix sockets, in directories only Postfix's group may enter: a TCP
+       connection on the container's loopback cost a quarter of the accept rate. */
+    {"dkim", "opendkim", NULL, "/run/opendkim/milter.sock", MILTER, false, S_ENABLE_DKIM},
     /* rspamd filters as Postfix's first milter; its controller takes what Dovecot's
        Junk moves teach, and health's ping; Redis keeps what it learns. */
-    {"rspamd", "rspamd", NULL, "127.0.0.1:11332", MILTER, false, S_ENABLE_RSPAMD},
+    {"rspamd", "rspamd", NULL, "/run/rspamd-milter/milter.sock", MILTER, false, S_ENABLE_RSPAMD},
     {"controller", "rspamd", NULL, "/run/rspamd-controller/controller.sock", HTTP_PING, false,
      S_ENABLE_RSPAMD},
     {"redis", "redis", NULL, "/run/redis/redis.sock", REDIS, false, S_ENABLE_RSPAMD},

@@ -5,11 +5,16 @@
  * DESCRIPTION
  *	See networks.h.
  */
+#include <arpa/inet.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buffer.h"
 #include "mail/networks.h"
+
+static bool canonical(const char *network, char text[INET6_ADDRSTRLEN], long *bits, int *family);
 
 /*
  * One network in the form a consumer wants: Postfix writes IPv6 networks as
@@ -20,7 +25,18 @@ void network_write(const char *network, bool brackets, struct buffer *out)
 	const char *slash = strchr(network, '/');
 	size_t len = slash ? (size_t)(slash - network) : strlen(network);
 	bool bracketed = network[0] == '[';
+	char text[INET6_ADDRSTRLEN];
+	long bits;
+	int family;
 
+	/* Postfix refuses a network with host bits set ("perhaps you should use ..."): every
+	   lookup in mynetworks then fails, and so does all mail; OpenDKIM's InternalHosts
+	   matches no client with it. */
+	if (canonical(network, text, &bits, &family)) {
+		buffer_printf(out, family == AF_INET6 && brackets ? "[%s]/%ld" : "%s/%ld", text,
+			      bits);
+		return;
+	}
 	if (bracketed) {
 		network++;
 		len -= 2;
@@ -31,4 +47,36 @@ void network_write(const char *network, bool brackets, struct buffer *out)
 	}
 	buffer_printf(out, "%s%.*s%s%s", brackets ? "[" : "", (int)len, network,
 		      brackets ? "]" : "", slash ? slash : "");
+}
+
+/* NETWORK with its host bits cleared, into TEXT, *BITS and *FAMILY; false when invalid. */
+static bool canonical(const char *network, char text[INET6_ADDRSTRLEN], long *bits, int *family)
+{
+	const char *slash = strchr(network, '/');
+	size_t len = slash ? (size_t)(slash - network) : strlen(network);
+	char address[64], *end;
+	unsigned char bytes[16];
+	long max = 32;
+
+	*family = AF_INET;
+	if (network[0] == '[' && len > 2 && network[len - 1] == ']') {
+		network++;
+		len -= 2;
+	}
+	if (len >= sizeof(address))
+		return false;
+	memcpy(address, network, len);
+	address[len] = '\0';
+	if (strchr(address, ':')) {
+		*family = AF_INET6;
+		max = 128;
+	}
+	if (inet_pton(*family, address, bytes) != 1)
+		return false;
+	*bits = slash ? strtol(slash + 1, &end, 10) : max;
+	if (slash && (end == slash + 1 || *end != '\0' || *bits < 0 || *bits > max))
+		return false;
+	for (long bit = *bits; bit < max; bit++)
+		bytes[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
+	return inet_ntop(*family, bytes, text, INET6_ADDRSTRLEN) != NULL;
 }

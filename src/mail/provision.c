@@ -231,6 +231,8 @@ static int install(struct context *c)
 
 	if (daemon_dirs_make(c->root) != 0 ||
 	    (settings_bool(c->settings, S_ENABLE_RSPAMD) && daemon_dirs_make_rspamd(gid) != 0) ||
+	    daemon_dirs_make_milters(settings_bool(c->settings, S_ENABLE_DKIM),
+				     settings_bool(c->settings, S_ENABLE_RSPAMD)) != 0 ||
 	    mail_dirs_prepare(options->mail_dir, c->accounts.account, c->accounts.account_count,
 			      uid, gid) != 0)
 		return EX_OSERR;

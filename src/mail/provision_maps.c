@@ -18,7 +18,9 @@
 #include "base/buffer.h"
 #include "base/log.h"
 #include "base/proc.h"
+#include "base/text.h"
 #include "mail/lookup_table.h"
+#include "mail/networks.h"
 #include "mail/provision_steps.h"
 
 bool provision_maps_hashed(const struct context *c)
@@ -99,7 +101,7 @@ static void add_role_addresses(struct context *c, struct lookup_table *virtual)
 int provision_maps(struct context *c)
 {
 	struct buffer vmailbox = {0}, virtual = {0}, logins = {0}, users = {0}, sasl = {0};
-	struct buffer own = {0};
+	struct buffer own = {0}, signing = {0};
 	struct lookup_table virtual_table = {0}, logins_table = {0};
 	struct accounts *a = &c->accounts;
 	int status = 0;
@@ -137,7 +139,20 @@ int provision_maps(struct context *c)
 		buffer_printf(&sasl, "%s %s:%s\n", settings_get(c->settings, S_RELAYHOST),
 			      settings_get(c->settings, S_RELAYHOST_USERNAME),
 			      settings_get(c->settings, S_RELAYHOST_PASSWORD));
+	/* Port 25's clients whose mail may be signed: the milters of submission (set_milters). */
+	if (c->signing_milters[0]) {
+		const char *networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
+		char network[256];
+
+		buffer_printf(&signing, "127.0.0.0/8 %s\n::1/128 %s\n", c->signing_milters,
+			      c->signing_milters);
+		while (text_next_word(&networks, network, sizeof(network))) {
+			network_write(network, false, &signing);
+			buffer_printf(&signing, " %s\n", c->signing_milters);
+		}
+	}
 	if (provision_write_file(c, "/etc/postfix/vmailbox", &vmailbox, 0644, 0) != 0 ||
+	    provision_write_file(c, "/etc/postfix/signing-clients.cidr", &signing, 0644, 0) != 0 ||
 	    provision_write_file(c, "/etc/postfix/virtual", &virtual, 0644, 0) != 0 ||
 	    provision_write_file(c, "/etc/postfix/sender-logins", &logins, 0644, 0) != 0 ||
 	    provision_write_file(c, "/etc/postfix/own-domains", &own, 0644, 0) != 0 ||
@@ -153,5 +168,6 @@ int provision_maps(struct context *c)
 	buffer_free(&users);
 	buffer_free(&sasl);
 	buffer_free(&own);
+	buffer_free(&signing);
 	return status;
 }

@@ -52,6 +52,9 @@ struct context {
 	bool vars_overflow; /* set_var had no room: a mailinit bug, said once */
 	uid_t opendkim_uid;
 	gid_t opendkim_gid, dovecot_gid;
+	/* Postfix's milter lists (set_milters): for mail that may be signed (logged-in users,
+	   trusted networks, mail made here), and for the rest of port 25. */
+	char signing_milters[256], inbound_milters[128];
 };
 
 int provision_certificate(struct context *c, struct problems *problems);

@@ -87,7 +87,8 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
     [S_ENABLE_POP3] = {"ENABLE_POP3", KIND_BOOL, "yes", .help = "POP3 on 110 and 995",
 		       .example = "no"},
     [S_ENABLE_DKIM] = {"ENABLE_DKIM", KIND_BOOL, "yes",
-		       .help = "sign outgoing mail with OpenDKIM, verify incoming",
+		       .help = "sign outgoing mail with OpenDKIM (incoming mail is verified by "
+			       "rspamd)",
 		       .example = "no"},
     [S_ENABLE_SIEVE] = {"ENABLE_SIEVE", KIND_BOOL, "yes",
 			.help = "Sieve at delivery: files X-Spam-Flag: YES into Junk, runs the "

@@ -541,3 +541,28 @@ def test_a_client_a_dnsbl_lists_is_refused_unless_it_is_in_a_trusted_network(sta
     subject, data = mail("friend@friend.test", "bob@example.test", "From a trusted network.")
     send_25(trusted.port[25], "friend@friend.test", ["bob@example.test"], data)
     assert messages(trusted.port[993], *BOB, subject=subject)
+
+
+def test_port_25_mail_from_a_trusted_network_is_signed_and_from_outside_passes_rspamd_alone(
+        start, dns):
+    """OpenDKIM only signs, so Postfix hands it only mail that may be signed: on port 25,
+    by client address (a cidr table of loopback and TRUSTED_NETWORKS, given here with host
+    bits set, which a cidr table would skip). A trusted client's mail From our domain is
+    signed; an outside client's is filtered by rspamd and reaches no signer."""
+    client = client_address()
+    server = dns({})
+    trusted = start(accounts=USERS, options=("--dns", server.ip),
+                    env={"TRUSTED_NETWORKS": f"{client}/24", "GREYLISTING": "no"})
+    subject, data = mail("alice@example.test", "bob@example.test", "From an app server.")
+    send_25(trusted.port[25], "alice@example.test", ["bob@example.test"], data)
+    [delivered] = messages(trusted.port[993], *BOB, subject=subject)
+    signature = delivered["DKIM-Signature"]
+    assert signature and "d=example.test" in signature, delivered.items()
+    assert "DKIM-Signature field added" in trusted.logs()
+
+    outside = start(accounts=USERS, options=("--dns", server.ip), env={"GREYLISTING": "no"})
+    subject, data = mail("friend@friend.test", "bob@example.test", "From the Internet.")
+    send_25(outside.port[25], "friend@friend.test", ["bob@example.test"], data)
+    [delivered] = messages(outside.port[993], *BOB, subject=subject)
+    assert delivered["Authentication-Results"], delivered.items()  # rspamd's verdict
+    assert delivered["DKIM-Signature"] is None

@@ -453,6 +453,14 @@ def test_trusted_networks_are_written_as_each_daemon_wants_them(check):
                      r"\[2001:db8:1::\]/48$", result.file("/etc/postfix/main.cf"), re.M)
     assert result.file("/etc/opendkim/TrustedHosts") == \
         "127.0.0.1\n::1\n192.0.2.0/24\n2001:db8::/32\n2001:db8:1::/48\n"
+    # Host bits set past the prefix: Postfix failed every mynetworks lookup with them (451
+    # "Temporary lookup failure" for all mail); they are cleared for it.
+    result = check({**OK, "TRUSTED_NETWORKS": "192.0.2.77/24 [2001:db8::5]/32 198.51.100.9"})
+    assert result.status == 0, result.output
+    assert re.search(r"^mynetworks = 127.0.0.0/8 \[::1\]/128 192.0.2.0/24 \[2001:db8::\]/32 "
+                     r"198.51.100.9/32$", result.file("/etc/postfix/main.cf"), re.M)
+    assert result.file("/etc/opendkim/TrustedHosts") == \
+        "127.0.0.1\n::1\n192.0.2.0/24\n2001:db8::/32\n198.51.100.9/32\n"
 
 
 def test_domains_are_written_in_lower_case_without_the_root_dot(check):

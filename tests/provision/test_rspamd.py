@@ -6,20 +6,41 @@ import re
 OK = {"MAIL_DOMAIN": "example.test"}
 
 
+RSPAMD = r"\{ unix:/run/rspamd-milter/milter\.sock, default_action=tempfail \}"
+DKIM = r"unix:/run/opendkim/milter\.sock"
+
+
 def test_rspamd_on_by_default_first_milter_with_tempfail_and_opendkim_signing_only(check):
-    result = check(OK)
+    result = check({**OK, "TRUSTED_NETWORKS": "192.0.2.77/24 [2001:db8::1]/48 198.51.100.9"})
     assert result.status == 0, result.output
     main_cf = result.file("/etc/postfix/main.cf")
-    assert re.search(r"^smtpd_milters = \{ inet:127\.0\.0\.1:11332, default_action=tempfail \}, "
-                     r"inet:127\.0\.0\.1:8891$", main_cf, re.M), main_cf
+    # Mail from outside passes rspamd alone; mail that may be signed, OpenDKIM after it.
+    assert re.search(rf"^smtpd_milters = {RSPAMD}$", main_cf, re.M), main_cf
+    assert re.search(rf"^signing_milters = {RSPAMD}, {DKIM}$", main_cf, re.M), main_cf
+    # On port 25 by client address: loopback and the trusted networks, host bits cleared
+    # (Postfix's cidr tables skip a rule with them set).
+    assert re.search(r"^smtpd_milter_maps = cidr:\S+/etc/postfix/signing-clients\.cidr$",
+                     main_cf, re.M), main_cf
+    signing = result.file("/etc/postfix/signing-clients.cidr").splitlines()
+    milters = "{ unix:/run/rspamd-milter/milter.sock, default_action=tempfail }, " \
+        "unix:/run/opendkim/milter.sock"
+    assert signing == [f"{net} {milters}" for net in
+                       ("127.0.0.0/8", "::1/128", "192.0.2.0/24", "2001:db8::/48",
+                        "198.51.100.9/32")], signing
+    # Logged-in users' mail: both, whatever the client's address.
+    master_cf = result.file("/etc/postfix/master.cf")
+    assert master_cf.count("  -o smtpd_milters=$signing_milters\n  -o smtpd_milter_maps=\n") == 2
     # Mail made on the server itself (Sieve replies) passes the same two, named LOCAL so that
     # rspamd can check its From against its envelope sender.
-    assert re.search(r"^non_smtpd_milters = \$smtpd_milters$", main_cf, re.M), main_cf
+    assert re.search(r"^non_smtpd_milters = \$signing_milters$", main_cf, re.M), main_cf
     assert re.search(r"^cleanup .*\n  -o milter_macro_daemon_name=LOCAL$",
                      result.file("/etc/postfix/master.cf"), re.M)
     assert re.search(r"^Mode\s+s$", result.file("/etc/opendkim.conf"), re.M)
     proxy = result.file("/etc/rspamd/local.d/worker-proxy.inc")
-    assert 'bind_socket = "127.0.0.1:11332";' in proxy and "self_scan = yes;" in proxy
+    assert 'bind_socket = "/run/rspamd-milter/milter.sock mode=0666";' in proxy
+    assert "self_scan = yes;" in proxy
+    assert re.search(r"^Socket\s+local:/run/opendkim/milter\.sock$",
+                     result.file("/etc/opendkim.conf"), re.M)
     controller = result.file("/etc/rspamd/override.d/worker-controller.inc")
     assert re.findall(r"^bind_socket = .*$", controller, re.M) == [
         'bind_socket = "/run/rspamd-controller/controller.sock mode=0666";'], controller
@@ -84,8 +105,13 @@ def test_rspamd_off_is_today_s_lean_server(check):
     result = check({**OK, "ENABLE_RSPAMD": "no"})
     assert result.status == 0, result.output
     main_cf = result.file("/etc/postfix/main.cf")
-    assert re.search(r"^smtpd_milters = inet:127\.0\.0\.1:8891$", main_cf, re.M), main_cf
-    assert re.search(r"^Mode\s+sv$", result.file("/etc/opendkim.conf"), re.M)
+    # The lean server: no milter for mail from outside (an operator who turns rspamd off
+    # filters elsewhere); OpenDKIM signs what may be signed.
+    assert re.search(r"^smtpd_milters = $", main_cf, re.M), main_cf
+    assert re.search(rf"^signing_milters = {DKIM}$", main_cf, re.M), main_cf
+    assert result.file("/etc/postfix/signing-clients.cidr").splitlines()[0] == \
+        "127.0.0.0/8 unix:/run/opendkim/milter.sock"
+    assert re.search(r"^Mode\s+s$", result.file("/etc/opendkim.conf"), re.M)
     assert not (result.out / "etc/rspamd/local.d/actions.conf").exists()
     assert not (result.out / "etc/redis/redis.conf").exists()
     # No learning from Junk: Dovecot's IMAPSieve is not loaded, its scripts not written.
@@ -95,6 +121,7 @@ def test_rspamd_off_is_today_s_lean_server(check):
     assert not (result.out / "etc/dovecot/sieve/learn-spam.sieve").exists()
     both_off = check({**OK, "ENABLE_RSPAMD": "no", "ENABLE_DKIM": "no"})
     assert "smtpd_milters" not in both_off.file("/etc/postfix/main.cf")
+    assert "smtpd_milters" not in both_off.file("/etc/postfix/master.cf")
 
 
 def test_the_operators_own_rspamd_files_are_given_to_rspamd_after_ours(check):
