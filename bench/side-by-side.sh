@@ -125,6 +125,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # The first message from a new client address waits out postscreen's greeting test (6 s).
 warm_up() {
+	# shellcheck disable=SC2016 # expanded by the container's shell
 	"$engine" exec "$name" sh -c 'smtp-source -m 1 -f bench@example.net -t box9@example.test \
 		"$(hostname -i | cut -d" " -f1):25"'
 }

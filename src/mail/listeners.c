@@ -26,7 +26,7 @@ const struct listener listeners[LISTENER_COUNT] = {
     /* Postfix asks it at RCPT whether the mailbox has room (a policy service). */
     {"quota", "dovecot", NULL, "/var/spool/postfix/private/quota-status", POLICY, false, ALWAYS_ON},
     /* The milters on unix sockets, in directories only Postfix's group may enter: a TCP
-       connection on the container's loopback cost a quarter of the accept rate. */
+       connection on the container's loopback cost a fifth of the accept rate. */
     {"dkim", "opendkim", NULL, "/run/opendkim/milter.sock", MILTER, false, S_ENABLE_DKIM},
     /* rspamd filters as Postfix's first milter; its controller takes what Dovecot's
        Junk moves teach, and health's ping; Redis keeps what it learns. */

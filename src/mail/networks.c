@@ -29,9 +29,6 @@ void network_write(const char *network, bool brackets, struct buffer *out)
 	long bits;
 	int family;
 
-	/* Postfix refuses a network with host bits set ("perhaps you should use ..."): every
-	   lookup in mynetworks then fails, and so does all mail; OpenDKIM's InternalHosts
-	   matches no client with it. */
 	if (canonical(network, text, &bits, &family)) {
 		buffer_printf(out, family == AF_INET6 && brackets ? "[%s]/%ld" : "%s/%ld", text,
 			      bits);

@@ -3,16 +3,16 @@
  *	networks - a network in the spelling each daemon wants
  *
  * SYNOPSIS
- *	network_write("2001:db8::1/32", true, &out);    "[2001:db8::]/32" (Postfix)
+ *	network_write("2001:db8::/32", true, &out);     "[2001:db8::]/32" (Postfix)
  *	network_write("[2001:db8::]/32", false, &out);  "2001:db8::/32" (OpenDKIM)
- *	network_write("192.0.2.7/24", false, &out);     "192.0.2.0/24" (OpenDKIM, a cidr: table)
+ *	network_write("192.0.2.7", false, &out);        "192.0.2.7/32" (OpenDKIM, a cidr: table)
  *
  * DESCRIPTION
  *	TRUSTED_NETWORKS takes IPv6 networks either way; Postfix wants them in
- *	brackets, OpenDKIM without. Neither takes an address with bits set past
- *	its prefix (192.0.2.7/24: Postfix's mynetworks then fails every lookup,
- *	a cidr: table skips the rule, OpenDKIM matches no client), so they are
- *	cleared, and an address without a prefix gets its full length. What
+ *	brackets, OpenDKIM without. An address without a prefix gets its full
+ *	length (a cidr: table wants one). Bits set past the prefix are cleared,
+ *	though valid_network refuses them first (192.0.2.7/24: Postfix's
+ *	mynetworks would fail every lookup, OpenDKIM match no client). What
  *	valid_network would refuse is written as given.
  */
 #ifndef MAILINIT_NETWORKS_H

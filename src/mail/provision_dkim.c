@@ -89,7 +89,7 @@ int provision_dkim_tables(struct context *c)
 		buffer_printf(&signing, "*@%s %s._domainkey.%s\n", c->domains.name[i], selector,
 			      c->domains.name[i]);
 	}
-	buffer_puts(&trusted, "127.0.0.1\n::1\n");
+	buffer_puts(&trusted, "127.0.0.0/8\n::1\n"); /* as mynetworks and signing-clients.cidr */
 	while (text_next_word(&networks, network, sizeof(network))) {
 		network_write(network, false, &trusted);
 		buffer_puts(&trusted, "\n");

@@ -172,7 +172,7 @@ static void postfix_overrides(struct context *c, struct buffer *main_cf)
  * rspamd filters first, with 4xx while it is down; OpenDKIM signs, and only signs: mail from
  * outside passes rspamd alone (it verifies DKIM, SPF, DMARC, ARC), or no milter at all with
  * rspamd off (the lean server: an operator who turns rspamd off filters elsewhere). OpenDKIM
- * reading every inbound message to sign none cost 40 % of the delivery rate (bench/RESULTS.md).
+ * reading every inbound message to sign none cost a third of the delivery rate (bench/RESULTS.md).
  * Mail that may be signed passes both: logged-in users (587, 465), the trusted networks on
  * port 25 (smtpd_milter_maps, by client address) and mail made here (sendmail: Sieve vacation
  * replies, notifications, redirects), where rspamd checks that its From is the local sender's

@@ -64,7 +64,7 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			      .example = "refuse"},
     [S_TRUSTED_NETWORKS] = {"TRUSTED_NETWORKS", KIND_NETWORK_LIST, "",
 			    .help = "networks that may relay without authentication (added to "
-				    "mynetworks), e.g. 192.0.2.0/24",
+				    "mynetworks; their mail is DKIM-signed), e.g. 192.0.2.0/24",
 			    .example = "10.0.0.0/8 [2001:db8::]/32"},
     [S_RELAYHOST] = {"RELAYHOST", KIND_RELAYHOST, NULL,
 		     .help = "outbound smarthost: host, host:port or [host]:port",
@@ -88,7 +88,7 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 		       .example = "no"},
     [S_ENABLE_DKIM] = {"ENABLE_DKIM", KIND_BOOL, "yes",
 		       .help = "sign outgoing mail with OpenDKIM (incoming mail is verified by "
-			       "rspamd)",
+			       "rspamd, when ENABLE_RSPAMD is on)",
 		       .example = "no"},
     [S_ENABLE_SIEVE] = {"ENABLE_SIEVE", KIND_BOOL, "yes",
 			.help = "Sieve at delivery: files X-Spam-Flag: YES into Junk, runs the "

@@ -175,6 +175,28 @@ bool valid_network(const char *text, const char **why)
 		return fail(why, "is not a network (192.0.2.0/24 or [2001:db8::]/32)");
 	if (slash && !valid_uint(slash + 1, 0, max, &bits, why))
 		return fail(why, "has a prefix length that is not 0-32 (IPv4) or 0-128 (IPv6)");
+	/* Bits set past the prefix: Postfix refuses the network (every mynetworks lookup then
+	   fails), and clearing them would trust more than was meant: 203.0.113.5/3 is
+	   192.0.0.0/3, an eighth of IPv4. Which one was meant, the operator says. */
+	bool host_bits = false;
+
+	for (unsigned long bit = slash ? bits : max; bit < max; bit++) {
+		host_bits |= (buf[bit / 8] & (0x80u >> (bit % 8))) != 0;
+		buf[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
+	}
+	if (host_bits) {
+		static char message[256];
+		char network[INET6_ADDRSTRLEN];
+		bool v6 = family == AF_INET6;
+
+		inet_ntop(family, buf, network, sizeof(network));
+		snprintf(message, sizeof(message),
+			 "has bits set past its prefix: write %s%s%s/%lu for that network, or "
+			 "%s%s%s/%lu for the one address",
+			 v6 ? "[" : "", network, v6 ? "]" : "", bits, v6 ? "[" : "", address,
+			 v6 ? "]" : "", max);
+		return fail(why, message);
+	}
 	return true;
 }
 

@@ -5,6 +5,7 @@ own zone is what `mailinit dns` prints, so these tests also check those records.
 import base64
 import email
 import email.utils
+import ipaddress
 import smtplib
 import socket
 import subprocess
@@ -391,6 +392,30 @@ def test_rspamd_s_web_interface_is_off_by_default_and_asks_everyone_its_password
     assert on.exec("ls", "/var/lib/rspamd/rspamd_dynamic", check=False).returncode != 0
 
 
+def test_only_postfix_reaches_the_milters_and_nothing_listens_on_their_old_ports(start):
+    """The milters moved from TCP on loopback (open to every process of the container: any
+    uid could have had OpenDKIM sign a message of its own) to unix sockets in directories
+    only Postfix's group may enter besides the milter."""
+    c = start(accounts=USERS)
+    listening = c.exec("cat", "/proc/net/tcp", "/proc/net/tcp6").stdout.upper()
+    assert ":22BB " not in listening and ":2C44 " not in listening, listening  # 8891, 11332
+    # A real connect() from each uid, with perl (perl-base is in every Debian image).
+    probe = ["perl", "-MIO::Socket::UNIX", "-e", 'for (@ARGV) { print "$_ ", '
+             '(IO::Socket::UNIX->new(Peer => $_) ? "connected" : "refused: $!"), "\\n" }']
+    sockets = ("/run/opendkim/milter.sock", "/run/rspamd-milter/milter.sock")
+
+    def connect_as(*setpriv):
+        return c.exec("setpriv", *setpriv, *probe, *sockets).stdout
+
+    # Postfix: uid postfix with its group.
+    out = connect_as("--reuid=postfix", "--regid=postfix", "--init-groups")
+    assert out.count("connected") == 2, out
+    # Anyone else: the mail uid (Dovecot's sessions, Sieve), Dovecot's own, rspamd's.
+    for user, group in (("5000", "5000"), ("dovecot", "dovecot"), ("_rspamd", "_rspamd")):
+        out = connect_as(f"--reuid={user}", f"--regid={group}", "--clear-groups")
+        assert out.count("refused: Permission denied") == 2, (user, out)
+
+
 def test_mail_waits_with_4xx_while_rspamd_is_not_up(start, tmp_path):
     """No unfiltered mail: Postfix's milter default for rspamd is tempfail. Here rspamd is
     left out of a copy of the service file, so it never comes up."""
@@ -546,13 +571,13 @@ def test_a_client_a_dnsbl_lists_is_refused_unless_it_is_in_a_trusted_network(sta
 def test_port_25_mail_from_a_trusted_network_is_signed_and_from_outside_passes_rspamd_alone(
         start, dns):
     """OpenDKIM only signs, so Postfix hands it only mail that may be signed: on port 25,
-    by client address (a cidr table of loopback and TRUSTED_NETWORKS, given here with host
-    bits set, which a cidr table would skip). A trusted client's mail From our domain is
-    signed; an outside client's is filtered by rspamd and reaches no signer."""
-    client = client_address()
+    by client address (a cidr table of loopback and TRUSTED_NETWORKS). A trusted client's
+    mail From our domain is signed; an outside client's is filtered by rspamd. (That it
+    reaches no OpenDKIM is the rendered configuration's: tests/provision/test_rspamd.py.)"""
+    network = ipaddress.ip_network(f"{client_address()}/24", strict=False)
     server = dns({})
     trusted = start(accounts=USERS, options=("--dns", server.ip),
-                    env={"TRUSTED_NETWORKS": f"{client}/24", "GREYLISTING": "no"})
+                    env={"TRUSTED_NETWORKS": str(network), "GREYLISTING": "no"})
     subject, data = mail("alice@example.test", "bob@example.test", "From an app server.")
     send_25(trusted.port[25], "alice@example.test", ["bob@example.test"], data)
     [delivered] = messages(trusted.port[993], *BOB, subject=subject)

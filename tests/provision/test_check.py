@@ -452,15 +452,24 @@ def test_trusted_networks_are_written_as_each_daemon_wants_them(check):
     assert re.search(r"^mynetworks = 127.0.0.0/8 \[::1\]/128 192.0.2.0/24 \[2001:db8::\]/32 "
                      r"\[2001:db8:1::\]/48$", result.file("/etc/postfix/main.cf"), re.M)
     assert result.file("/etc/opendkim/TrustedHosts") == \
-        "127.0.0.1\n::1\n192.0.2.0/24\n2001:db8::/32\n2001:db8:1::/48\n"
-    # Host bits set past the prefix: Postfix failed every mynetworks lookup with them (451
-    # "Temporary lookup failure" for all mail); they are cleared for it.
-    result = check({**OK, "TRUSTED_NETWORKS": "192.0.2.77/24 [2001:db8::5]/32 198.51.100.9"})
+        "127.0.0.0/8\n::1\n192.0.2.0/24\n2001:db8::/32\n2001:db8:1::/48\n"
+    # A single address is written with its full prefix.
+    result = check({**OK, "TRUSTED_NETWORKS": "198.51.100.9 2001:db8::5"})
     assert result.status == 0, result.output
-    assert re.search(r"^mynetworks = 127.0.0.0/8 \[::1\]/128 192.0.2.0/24 \[2001:db8::\]/32 "
-                     r"198.51.100.9/32$", result.file("/etc/postfix/main.cf"), re.M)
-    assert result.file("/etc/opendkim/TrustedHosts") == \
-        "127.0.0.1\n::1\n192.0.2.0/24\n2001:db8::/32\n198.51.100.9/32\n"
+    assert re.search(r"^mynetworks = 127.0.0.0/8 \[::1\]/128 198.51.100.9/32 "
+                     r"\[2001:db8::5\]/128$", result.file("/etc/postfix/main.cf"), re.M)
+
+
+def test_a_trusted_network_with_host_bits_is_refused_naming_both_readings(check):
+    """Postfix failed every mynetworks lookup with 192.0.2.77/24 (451 "Temporary lookup
+    failure" for all mail) and OpenDKIM matched no client; clearing the bits would trust
+    more than meant (203.0.113.5/3 is an eighth of IPv4). The operator says which."""
+    result = check({**OK, "TRUSTED_NETWORKS": "203.0.113.5/3 [2001:db8::5]/32"})
+    assert result.status == 78, result.output
+    assert ('TRUSTED_NETWORKS: "203.0.113.5/3" has bits set past its prefix: write '
+            '192.0.0.0/3 for that network, or 203.0.113.5/32 for the one address') \
+        in result.output, result.output
+    assert "write [2001:db8::]/32 for that network, or [2001:db8::5]/128" in result.output
 
 
 def test_domains_are_written_in_lower_case_without_the_root_dot(check):
