@@ -72,7 +72,10 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
 	size_t n = 0;
 	int devnull, err;
 
-	setpgid(0, 0);
+	/* A session of its own, not just a process group: a process can join only groups of
+	   its own session, so nothing one daemon runs can move into another's group (and get
+	   its stop signal, and be waited for). */
+	setsid();
 	proc_reset_signals();
 	if (output_fd >= 0) {
 		dup2(output_fd, STDOUT_FILENO);

@@ -13,7 +13,8 @@
  *
  * DESCRIPTION
  *	proc_spawn runs argv[0] (searched in PATH when it has no slash) as the
- *	leader of a new process group, with every signal unblocked and at its
+ *	leader of a new session and process group (nothing it runs can join
+ *	another service's group), with every signal unblocked and at its
  *	default disposition, stdin from /dev/null, stdout and stderr inherited,
  *	and no other file descriptor, and of the environment only PATH, TZ,
  *	LANG, LANGUAGE and LC_*: the settings (a relay password, what a _FILE

@@ -454,6 +454,36 @@ def test_a_leftover_that_ignores_sigterm_is_killed_at_the_grace_limit(start, tmp
     assert "survived SIGKILL" not in run.log()  # the SIGKILL went to it, and it ended
 
 
+def test_a_service_cannot_move_a_process_into_another_service_s_process_group(start, tmp_path):
+    """Each service is a session of its own (setsid), so none of its processes can join
+    another service's process group: one there would get that service's stop signal and be
+    waited for, holding the stop up to the grace (a daemon's uid steering root's stop)."""
+    victim = tmp_path / "victim.sh"
+    victim.write_text(f"#!/bin/sh\necho $$ > {tmp_path}/victim.pid\nexec sleep 1000\n")
+    victim.chmod(0o755)
+    intruder = tmp_path / "intruder.py"
+    intruder.write_text(
+        "import errno, os, time\n"
+        f"path = '{tmp_path}/victim.pid'\n"
+        "while not os.path.exists(path) or not open(path).read().strip():\n"
+        "    time.sleep(0.05)\n"
+        "victim = int(open(path).read())\n"
+        "try:\n"
+        "    os.setpgid(0, os.getpgid(victim)); result = 'joined'\n"
+        "except OSError as e:\n"
+        "    result = errno.errorcode[e.errno]\n"
+        f"open('{tmp_path}/result.tmp', 'w').write(result)\n"
+        f"os.rename('{tmp_path}/result.tmp', '{tmp_path}/result')\n"
+        "time.sleep(1000)\n")
+    run = start(config(service("victim", [str(victim)], order=1),
+                       service("intruder", ["/usr/bin/python3", str(intruder)], order=2)),
+                pid1=False)
+    wait_until(lambda: (tmp_path / "result").exists(), 10, "the intruder's try")
+    assert (tmp_path / "result").read_text() == "EPERM", run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait() == 0, run.log()
+
+
 def test_not_pid_1_it_is_a_subreaper_and_reaps_the_orphans(start, tmp_path):
     run = start(config(
         daemon("keeper", tmp_path, 1),
