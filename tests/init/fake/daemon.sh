@@ -8,9 +8,11 @@ name=$1
 dir=$2
 child=
 
+# SIGKILL, not SIGTERM: a child caught between its fork and its exec still runs this
+# shell's trap code, which drops a SIGTERM (it would run on as a leftover of the group).
 on() {
 	echo "$1" >>"$dir/$name.signals"
-	[ -n "$child" ] && kill "$child" 2>/dev/null
+	[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
 }
 trap 'on HUP' HUP
 trap 'on USR1' USR1
@@ -21,11 +23,15 @@ if [ -e "$dir/ignore-term" ]; then
 else
 	trap 'on TERM; [ "$name" = slow ] && sleep "$delay"; exit 0' TERM
 fi
-# The pidfile says "ready": only once the traps are set, so a signal sent after it is seen.
+# The pidfile says "ready": only once the traps are set and the child runs, so a signal
+# sent after it is seen, and never lands while the child is being forked (the shell would
+# run its trap with $child not yet set, and leave the new child behind).
+sleep 1000 &
+child=$!
 echo $$ >"$dir/$name.pid"
 
 while :; do
-	sleep 1000 &
-	child=$!
 	wait "$child"
+	sleep 1000 & # again, after a trap ended it
+	child=$!
 done
