@@ -75,7 +75,12 @@ static _Noreturn void exec_child(char *const argv[], int report_fd, int output_f
 	/* A session of its own, not just a process group: a process can join only groups of
 	   its own session, so nothing one daemon runs can move into another's group (and get
 	   its stop signal, and be waited for). */
-	setsid();
+	if (setsid() < 0) { /* never: the child leads no group yet */
+		err = errno;
+		if (write(report_fd, &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
 	proc_reset_signals();
 	if (output_fd >= 0) {
 		dup2(output_fd, STDOUT_FILENO);

@@ -206,12 +206,19 @@ failed:
 static bool is_session_process(pid_t pid, uid_t uid, pid_t master)
 {
 	static const char *const services[] = {"imap", "pop3", "managesieve"};
-	char path[64], *status, *line;
+	char path[64], status[4096], *line;
 	bool name = false, owner = false, parent = false;
+	ssize_t len;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((status = file_read(path, NULL)) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
+	len = read(fd, status, sizeof(status) - 1); /* Name, Uid and PPid are in the first lines */
+	close(fd);
+	if (len <= 0)
+		return false;
+	status[len] = '\0';
 	for (line = status; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		unsigned long real, ppid;
 
@@ -225,73 +232,111 @@ static bool is_session_process(pid_t pid, uid_t uid, pid_t master)
 			parent = master > 0 && ppid == (unsigned long)master;
 		}
 	}
-	free(status);
 	return name && owner && parent;
 }
 
-/* From a child that has become UID:GID: SIGTERM to each of PIDS that is a session process
-   of Dovecot's master MASTER, through a pidfd (a pid reused meanwhile is not signalled).
-   Returns how many were signalled, -1 when the child could not run. */
-static long signal_sessions(const pid_t *pids, size_t count, uid_t uid, gid_t gid, pid_t master)
+/* What the child that signals reports. */
+struct signal_report {
+	long signalled, failed; /* failed: neither signalled nor gone meanwhile nor no session */
+	int error;              /* the first failure's errno */
+};
+
+#define CHILD_BECOME_FAILED 2    /* the child's exit status when setgroups/setgid/setuid failed */
+#define CHILD_TIMEOUT_MS    2000 /* a child of the mail uid can be stopped by that uid */
+
+/* In a child that becomes UID:GID: SIGTERM to each of PIDS that is a session process of
+   Dovecot's master MASTER, through a pidfd (a pid reused meanwhile is not signalled). */
+static _Noreturn void signal_as_child(int report_fd, const pid_t *pids, size_t count, uid_t uid,
+				      gid_t gid, pid_t master)
 {
-	int report[2];
-	long signalled = -1;
-	pid_t child;
-	int status;
+	struct signal_report r = {0};
 
-	if (pipe2(report, O_CLOEXEC) != 0)
-		return -1;
-	if ((child = fork()) == 0) {
-		long done = 0;
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		_exit(CHILD_BECOME_FAILED);
+	for (size_t i = 0; i < count; i++) {
+		int fd = pidfd_open(pids[i], 0);
 
-		close(report[0]);
-		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
-			_exit(1);
-		for (size_t i = 0; i < count; i++) {
-			int fd = pidfd_open(pids[i], 0); /* ESRCH: it ended meanwhile */
-
-			/* Checked after the pidfd is open: if the pid was reused, the pidfd is the
-			   old, dead process's and the signal goes nowhere. */
-			if (fd >= 0 && is_session_process(pids[i], uid, master) &&
-			    pidfd_send_signal(fd, SIGTERM, NULL, 0) == 0)
-				done++;
-			if (fd >= 0)
-				close(fd);
+		/* Checked after the pidfd is open: if the pid was reused, the pidfd is the old,
+		   dead process's and the signal goes nowhere. */
+		if (fd < 0 && errno == ESRCH)
+			continue; /* it ended meanwhile */
+		if (fd >= 0 && !is_session_process(pids[i], uid, master)) {
+			close(fd);
+			continue;
 		}
-		_exit(write(report[1], &done, sizeof(done)) == sizeof(done) ? 0 : 1);
+		if (fd >= 0 && pidfd_send_signal(fd, SIGTERM, NULL, 0) == 0)
+			r.signalled++;
+		else if (errno != ESRCH && r.failed++ == 0)
+			r.error = errno;
+		if (fd >= 0)
+			close(fd);
 	}
+	_exit(write(report_fd, &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+}
+
+/* Runs signal_as_child and returns its report; false (logged) when it could not run or
+   report, or did not end within CHILD_TIMEOUT_MS (it is then killed). */
+static bool signal_sessions(const pid_t *pids, size_t count, uid_t uid, gid_t gid, pid_t master,
+			    struct signal_report *r)
+{
+	int report[2], child_fd = -1, status = 0;
+	struct pollfd wait = {.events = POLLIN};
+	bool ok = false;
+	pid_t child;
+
+	if (pipe2(report, O_CLOEXEC) != 0) {
+		log_error_sys("cannot end the sessions of changed accounts: pipe");
+		return false;
+	}
+	if ((child = fork()) == 0)
+		signal_as_child(report[1], pids, count, uid, gid, master);
 	close(report[1]);
-	if (child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0 &&
-	    read(report[0], &signalled, sizeof(signalled)) != sizeof(signalled))
-		signalled = -1;
+	if (child < 0) {
+		log_error_sys("cannot end the sessions of changed accounts: fork");
+		close(report[0]);
+		return false;
+	}
+	/* The child runs as the mail uid, which may stop it: wait with a deadline. */
+	child_fd = pidfd_open(child, 0);
+	wait.fd = child_fd;
+	if (child_fd < 0 || poll(&wait, 1, CHILD_TIMEOUT_MS) != 1) {
+		kill(child, SIGKILL);
+		log_error("ending the sessions of changed accounts did not finish within %d ms",
+			  CHILD_TIMEOUT_MS);
+	}
+	if (waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == CHILD_BECOME_FAILED)
+		log_error("cannot become uid %u, gid %u to end the sessions of changed accounts",
+			  (unsigned)uid, (unsigned)gid);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		ok = read(report[0], r, sizeof(*r)) == sizeof(*r);
+	if (child_fd >= 0)
+		close(child_fd);
 	close(report[0]);
-	return signalled;
+	return ok;
 }
 
 /* Dovecot's auth notices a new passwd-file by its mtime and size, looked at once a second:
-   make sure it can tell the new file from OLD, and wait for the next second. */
+   make sure it can tell the new file from OLD, and wait for the next whole second. */
 static void let_auth_see(const char *users_path, const struct stat *old)
 {
+	struct timespec next;
 	struct stat now;
 
-	if (stat(users_path, &now) != 0)
-		return;
-	if (now.st_mtime == old->st_mtime && now.st_size == old->st_size) {
+	if (stat(users_path, &now) == 0 && now.st_mtime == old->st_mtime &&
+	    now.st_size == old->st_size) {
 		struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = old->st_mtime - 1}};
 
-		(void)utimensat(AT_FDCWD, users_path, times, 0);
+		if (utimensat(AT_FDCWD, users_path, times, 0) != 0)
+			log_error_sys("%s: cannot change its mtime, so Dovecot may not see that it "
+				      "changed until its reload",
+				      users_path);
 	}
-	struct timespec wall;
-
-	clock_gettime(CLOCK_REALTIME, &wall);
-	struct timespec rest = {0, 1000000000L - wall.tv_nsec + 10000000L};
-
-	if (rest.tv_nsec >= 1000000000L) {
-		rest.tv_sec = 1;
-		rest.tv_nsec -= 1000000000L;
-	}
-	nanosleep(&rest, NULL);
+	clock_gettime(CLOCK_REALTIME, &next);
+	next.tv_sec++;
+	next.tv_nsec = 10000000L; /* 10 ms into the next second */
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &next, NULL) == EINTR)
+		;
 }
 
 void sessions_end_changed(const char *users_path, const char *old_users,
@@ -314,25 +359,37 @@ void sessions_end_changed(const char *users_path, const char *old_users,
 		return;
 	let_auth_see(users_path, old_stat);
 	if (sessions_read_dump(DOVECOT_ANVIL, &dump) == 0) {
-		pid_t *pids = xrealloc(NULL, SESSIONS_MAX * sizeof(*pids));
-		size_t count = sessions_pids(dump.data, names, changed, pids, SESSIONS_MAX);
-		long ended = count ? signal_sessions(pids, count, uid, gid,
-						     proc_read_pidfile(DOVECOT_MASTER_PID))
-				   : 0;
+		pid_t *pids = xrealloc(NULL, (SESSIONS_MAX + 1) * sizeof(*pids));
+		size_t count = sessions_pids(dump.data, names, changed, pids, SESSIONS_MAX + 1);
+		pid_t master = proc_read_pidfile(DOVECOT_MASTER_PID);
+		struct signal_report r = {0};
 
-		if (count == SESSIONS_MAX)
-			log_warn(
-			    "more than %d sessions of changed accounts: only the first %d ended",
-			    SESSIONS_MAX, SESSIONS_MAX);
-		if (ended < 0)
+		if (count > SESSIONS_MAX) {
+			log_warn("more than %d sessions of changed accounts: only the first %d are "
+				 "ended (doveadm kick USER ends the rest)",
+				 SESSIONS_MAX, SESSIONS_MAX);
+			count = SESSIONS_MAX;
+		}
+		if (count && master <= 0)
 			log_error(
-			    "could not become uid %u to end the sessions of changed accounts; "
-			    "they stay logged in until they end (doveadm kick USER ends them)",
-			    (unsigned)uid);
-		else if (ended > 0)
+			    "%s: no Dovecot master named in it, so its sessions cannot be told "
+			    "apart: the sessions of changed accounts stay logged in until they "
+			    "end (doveadm kick USER ends them)",
+			    DOVECOT_MASTER_PID);
+		else if (count && !signal_sessions(pids, count, uid, gid, master, &r))
+			log_error("the sessions of changed accounts stay logged in until they end "
+				  "(doveadm kick USER ends them)");
+		if (r.failed) {
+			errno = r.error;
+			log_error_sys("could not end %ld session%s of changed accounts; they stay "
+				      "logged in until they end (doveadm kick USER ends them)",
+				      r.failed, r.failed == 1 ? "" : "s");
+		}
+		if (r.signalled)
 			log_info("ended %ld session%s of the %zu account%s removed or changed "
 				 "(password, quota): their clients log in again",
-				 ended, ended == 1 ? "" : "s", changed, changed == 1 ? "" : "s");
+				 r.signalled, r.signalled == 1 ? "" : "s", changed,
+				 changed == 1 ? "" : "s");
 		free(pids);
 	}
 	buffer_free(&dump);

@@ -26,7 +26,9 @@
  *	names is checked before the signal: a Dovecot session process (imap,
  *	pop3, managesieve) of the mail uid whose parent is Dovecot's master,
  *	through a pidfd (a pid reused meanwhile is not signalled), and the
- *	signal is sent from a child that has become the mail uid.
+ *	signal is sent from a child that has become the mail uid (given 2 s:
+ *	that uid may stop it). What could not be ended is logged, with
+ *	"doveadm kick USER" as the way out.
  *
  *	sessions_changed_accounts and sessions_pids are the parsing, apart for
  *	the tests.

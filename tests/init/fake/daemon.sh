@@ -8,11 +8,8 @@ name=$1
 dir=$2
 child=
 
-# SIGKILL, not SIGTERM: a child caught between its fork and its exec still runs this
-# shell's trap code, which drops a SIGTERM (it would run on as a leftover of the group).
 on() {
 	echo "$1" >>"$dir/$name.signals"
-	[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
 }
 trap 'on HUP' HUP
 trap 'on USR1' USR1
@@ -21,17 +18,17 @@ delay=$(cat "$dir/stop-delay" 2>/dev/null || echo 0)
 if [ -e "$dir/ignore-term" ]; then
 	trap 'on TERM' TERM
 else
-	trap 'on TERM; [ "$name" = slow ] && sleep "$delay"; exit 0' TERM
+	# SIGKILL, not SIGTERM, for the child: one caught between its fork and its exec runs
+	# this shell's trap code, which drops a SIGTERM (it would run on as a leftover).
+	trap 'on TERM; kill -KILL "$child"; [ "$name" = slow ] && sleep "$delay"; exit 0' TERM
 fi
-# The pidfile says "ready": only once the traps are set and the child runs, so a signal
-# sent after it is seen, and never lands while the child is being forked (the shell would
-# run its trap with $child not yet set, and leave the new child behind).
+# One child, forked before the pidfile says "ready" (traps set, child running) and never
+# again: a signal never lands while the shell forks (it would run its trap with $child not
+# yet set, and leave the new child behind). A trapped signal ends "wait"; wait again.
 sleep 1000 &
 child=$!
 echo $$ >"$dir/$name.pid"
 
-while :; do
+while kill -0 "$child" 2>/dev/null; do
 	wait "$child"
-	sleep 1000 & # again, after a trap ended it
-	child=$!
 done
