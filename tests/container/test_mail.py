@@ -1,6 +1,7 @@
 """Mail flows: in on 25, out through submission, read with IMAP and POP3."""
 
 import re
+import smtplib
 import time
 from pathlib import Path
 
@@ -51,6 +52,29 @@ def test_a_mailbox_restored_as_root_is_given_back_to_vmail_beside_the_services(s
     assert set(owners.stdout.split()) == {"5000:5000"}
     assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
                             subject) == body
+
+def test_mail_for_an_unknown_user_is_refused_at_rcpt_and_nothing_is_bounced(start):
+    """No backscatter: a recipient with no mailbox in our domain is refused in the SMTP
+    session (550), so no bounce ever goes to a forged sender; the queue stays empty."""
+    c = start(accounts=USERS)
+    subject, _, data = message("someone@example.net", "nobody@example.test")
+    client = smtplib.SMTP("127.0.0.1", c.port[25], local_hostname="mx.example.net", timeout=30)
+    try:
+        client.ehlo()
+        client.mail("someone@example.net")
+        code, text = client.rcpt("nobody@example.test")
+        assert code == 550 and b"nobody@example.test" in text, (code, text)
+        # A known recipient in the same session is still accepted.
+        assert client.rcpt("alice@example.test")[0] == 250
+        client.data(data)
+    finally:
+        client.quit()
+    assert wait_for_subject(c.port[993], "alice@example.test", USERS["alice@example.test"],
+                            subject)
+    queue = c.exec("postqueue", "-j").stdout
+    assert queue.strip() == "", queue  # nothing deferred, no bounce to the sender
+    assert "nobody@example.test" not in c.exec("sh", "-c", "ls -R /var/mail/vhosts").stdout
+
 
 def test_plus_addressing_reaches_the_user(start):
     c = start(accounts=USERS)
