@@ -167,6 +167,37 @@ def test_forged_mail_from_a_p_reject_domain_is_refused_and_its_signed_mail_deliv
     assert "spf=fail" in results and "dmarc=pass" in results, results
 
 
+def test_an_arc_sealed_message_is_verified_and_its_verdict_recorded(served, sender_key):
+    """ARC (RFC 8617): a forwarder (a list at sender.test) seals what it saw; rspamd checks
+    the chain through sender.test's published key and says so in Authentication-Results. A
+    seal whose message was changed after sealing fails. (dkimpy seals; it needs authres.)"""
+    c, _ = served({"GREYLISTING": "no"})
+
+    def sealed(subject_body, tamper=False):
+        subject, data = mail("someone@friend.test", "bob@example.test", subject_body)
+        data = ("Authentication-Results: sender.test; spf=pass "
+                "smtp.mailfrom=someone@friend.test\r\n" + data).encode()
+        seal = b"".join(dkim.arc_sign(data, b"test", b"sender.test", sender_key[0],
+                                      b"sender.test"))
+        if tamper:
+            data = data.replace(subject_body.encode(), b"Changed on the way.")
+        return subject, seal + data
+
+    subject, data = sealed("Forwarded by the list.")
+    send_25(c.port[25], "someone@friend.test", ["bob@example.test"], data)
+    [delivered] = messages(c.port[993], *BOB, subject=subject)
+    [results] = [r for r in delivered.get_all("Authentication-Results")
+                 if r.startswith("mail.example.test")]
+    assert "arc=pass" in results, results
+
+    subject, data = sealed("Forwarded, then changed.", tamper=True)
+    send_25(c.port[25], "someone@friend.test", ["bob@example.test"], data)
+    [delivered] = messages(c.port[993], *BOB, subject=subject)
+    [results] = [r for r in delivered.get_all("Authentication-Results")
+                 if r.startswith("mail.example.test")]
+    assert "arc=reject" in results, results  # rspamd's word for a broken chain
+
+
 def test_own_domain_forged_in_the_header_follows_our_published_dmarc_policy(served):
     """Envelope senders in our domains are refused on 25 by Postfix (test_spoofing.py); a
     forged header From of ours fails DMARC, and the policy `mailinit dns` publishes
