@@ -622,3 +622,33 @@ def test_port_25_mail_from_a_trusted_network_is_signed_and_from_outside_passes_r
     [delivered] = messages(outside.port[993], *BOB, subject=subject)
     assert delivered["Authentication-Results"], delivered.items()  # rspamd's verdict
     assert delivered["DKIM-Signature"] is None
+
+
+def test_our_users_and_trusted_networks_are_not_greylisted_or_scored_as_inbound(start):
+    """With greylisting on and its score at 1, a doubtful message (no Date, no Message-ID)
+    from outside is deferred; the same from a logged-in user on 587 or from a trusted
+    network on port 25 is delivered at once, into the inbox, without rspamd's verdict."""
+    env = {"GREYLISTING": "yes", "SPAM_GREYLIST_SCORE": "1"}
+
+    def doubtful(sender):
+        subject = f"test {uuid.uuid4().hex}"
+        return subject, f"From: {sender}\r\nTo: bob@example.test\r\nSubject: {subject}\r\n\r\nhi\r\n"
+
+    outside = start(accounts=USERS, env=env)
+    _, data = doubtful("someone@friend.test")
+    code, text = refused_at_data(outside.port[25], "someone@friend.test", data)
+    assert code == 451 and "Greylisted" in text, (code, text)
+
+    network = ipaddress.ip_network(f"{client_address()}/24", strict=False)
+    c = start(accounts=USERS, env={**env, "TRUSTED_NETWORKS": str(network)})
+    subject, data = doubtful("alice@example.test")
+    submit(c.port[587], "alice@example.test", USERS["alice@example.test"],
+           "alice@example.test", ["bob@example.test"], data)
+    [delivered] = messages(c.port[993], *BOB, subject=subject)
+    assert delivered["X-Spam-Status"] is None and delivered["X-Spam-Flag"] is None, \
+        delivered.items()
+    subject, data = doubtful("app@example.test")
+    send_25(c.port[25], "app@example.test", ["bob@example.test"], data)
+    [delivered] = messages(c.port[993], *BOB, subject=subject)
+    assert delivered["X-Spam-Status"] is None, delivered.items()
+    assert not messages(c.port[993], *BOB, folder="Junk", wait=0)
