@@ -60,7 +60,7 @@ RUN_PORTS  := -p 127.0.0.1:2525:25 -p 127.0.0.1:2465:465 -p 127.0.0.1:2587:587 \
 BUILD_FLAGS = $(if $(filter podman,$(notdir $(ENGINE))),--pull=never --format docker,)
 SOURCES    := Containerfile Makefile $(SRCS) $(HDRS) $(wildcard configs/* templates/*/*)
 
-.PHONY: all engine image run test host-test unit init-test provision-test container-test docs docs-check \
+.PHONY: all engine image run test host-test unit init-test provision-test container-test container-test-lean docs docs-check \
         layers asan valgrind fuzz fuzz-build fuzz-run lint format format-check bench install clean help
 
 all: $(BUILD)/mailinit $(BUILD)/mailinit-init
@@ -119,8 +119,9 @@ run: engine image
 		-e MAIL_DOMAIN=example.test -e DEMO_ACCOUNT=demo@example.test -e ENABLE_MANAGESIEVE=yes \
 		$(IMAGE)
 
-## test: unit tests, the docs check, PID 1, provisioning, then the image end to end (as root)
-test: host-test container-test
+## test: unit tests, the docs check, PID 1, provisioning, then the image end to end (as root),
+## on its defaults and then as the lean server (ENABLE_RSPAMD=no)
+test: host-test container-test container-test-lean
 
 # Everything that runs mailinit on this machine (what the sanitizer build checks).
 host-test: unit docs-check init-test provision-test
@@ -137,6 +138,12 @@ provision-test: $(BUILD)/mailinit $(BUILD)/mailinit-init
 ## container-test: builds the image and talks to it from outside with real clients
 container-test:
 	ENGINE=$(ENGINE) IMAGE=$(IMAGE) $(PYTHON) -m pytest -q -p no:cacheprovider tests/container
+
+## container-test-lean: the same suite with ENABLE_RSPAMD=no in every test server (tests
+## about rspamd itself are skipped): what an operator who turns the filter off runs
+container-test-lean:
+	MAILINIT_TEST_ENV="ENABLE_RSPAMD=no" ENGINE=$(ENGINE) IMAGE=$(IMAGE) \
+		$(PYTHON) -m pytest -q -p no:cacheprovider -rs tests/container
 
 ## docs: regenerate the settings table in docs/configuration.md from the one table in src/
 docs: $(BUILD)/mailinit

@@ -254,7 +254,7 @@ static void add_watch(struct supervisor_config *config, const char *dir)
 	config->watch[n] = strdup(dir);
 }
 
-/* The configuration directory, and the directories the certificate files are in. */
+/* The configuration directory, the directories the certificate files are in, CERTS_DIR. */
 static void watch_inputs(struct supervisor_config *config, const struct provision_options *options,
 			 const struct settings *settings)
 {
@@ -264,6 +264,11 @@ static void watch_inputs(struct supervisor_config *config, const struct provisio
 	add_watch(config, options->config_dir);
 	if (settings_get(settings, S_CERT_PATH))
 		add_watch(config, settings_get(settings, S_CERT_PATH));
+	if (settings_get(settings, S_CERTS_DIR)) {
+		/* "/+": each certificate's subdirectory too (watch.h). */
+		snprintf(dir, sizeof(dir), "%s/+", settings_get(settings, S_CERTS_DIR));
+		add_watch(config, dir);
+	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (settings_get(settings, files[i]) == NULL)
 			continue;

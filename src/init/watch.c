@@ -5,8 +5,11 @@
  * DESCRIPTION
  *	See watch.h.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -18,6 +21,57 @@
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |        \
 	 IN_DELETE_SELF | IN_MOVE_SELF)
 
+/* The directories watched with their subdirectories ("DIR/+"), by watch descriptor. */
+static struct {
+	int wd;
+	char path[PATH_MAX];
+} deep[WATCH_DEEP_MAX];
+static size_t deep_count;
+
+static int add(int fd, const char *dir)
+{
+	int wd = inotify_add_watch(fd, dir, WATCH_EVENTS | IN_ONLYDIR);
+
+	if (wd < 0)
+		log_warn("cannot watch %s for changes (%s): a change there needs "
+			 "\"mailinit reload\"",
+			 dir, strerror(errno));
+	else
+		log_debug("watching %s for changes", dir);
+	return wd;
+}
+
+static void add_subdirectory(int fd, const char *parent, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (name[0] != '.' &&
+	    snprintf(path, sizeof(path), "%s/%s", parent, name) < (int)sizeof(path))
+		add(fd, path);
+}
+
+/* PARENT and each of its subdirectories; those made later are added by watch_drain. */
+static void add_deep(int fd, const char *parent)
+{
+	int wd = add(fd, parent);
+	DIR *d;
+	struct dirent *entry;
+
+	if (wd < 0 || deep_count == WATCH_DEEP_MAX)
+		return;
+	deep[deep_count].wd = wd;
+	snprintf(deep[deep_count].path, sizeof(deep[0].path), "%s", parent);
+	deep_count++;
+	if ((d = opendir(parent)) == NULL)
+		return;
+	while ((entry = readdir(d)) != NULL) {
+		if (entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
+		    entry->d_type == DT_LNK)
+			add_subdirectory(fd, parent, entry->d_name);
+	}
+	closedir(d);
+}
+
 int watch_open(char *const *dirs, size_t count)
 {
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -26,15 +80,31 @@ int watch_open(char *const *dirs, size_t count)
 		log_error_sys("inotify");
 		return -1;
 	}
+	deep_count = 0;
 	for (size_t i = 0; i < count; i++) {
-		if (inotify_add_watch(fd, dirs[i], WATCH_EVENTS | IN_ONLYDIR) < 0)
-			log_warn("cannot watch %s for changes (%s): a change there needs "
-				 "\"mailinit reload\"",
-				 dirs[i], strerror(errno));
-		else
-			log_debug("watching %s for changes", dirs[i]);
+		size_t len = strlen(dirs[i]);
+		char parent[PATH_MAX];
+
+		if (len > 2 && strcmp(dirs[i] + len - 2, "/+") == 0 && len - 2 < sizeof(parent)) {
+			memcpy(parent, dirs[i], len - 2);
+			parent[len - 2] = '\0';
+			add_deep(fd, parent);
+		} else {
+			add(fd, dirs[i]);
+		}
 	}
 	return fd;
+}
+
+/* A directory made in (or moved into) a deep one is watched too. */
+static void follow_new_directory(int fd, const struct inotify_event *event)
+{
+	if (!(event->mask & IN_ISDIR) || !(event->mask & (IN_CREATE | IN_MOVED_TO)))
+		return;
+	for (size_t i = 0; i < deep_count; i++) {
+		if (deep[i].wd == event->wd)
+			add_subdirectory(fd, deep[i].path, event->name);
+	}
 }
 
 static bool ends_with(const char *text, const char *suffix)
@@ -64,6 +134,8 @@ bool watch_drain(int fd)
 			/* No name: the directory itself went or moved; IN_Q_OVERFLOW: anything. */
 			if (event->len == 0 || watch_name_matters(event->name))
 				matters = true;
+			if (event->len)
+				follow_new_directory(fd, event);
 			p += sizeof(*event) + event->len;
 		}
 	}

@@ -12,7 +12,10 @@
  *	One inotify instance with a watch on each directory (not its files):
  *	a file replaced by rename, as file_write, certbot and Kubernetes'
  *	"..data" symlink swap do, is seen as well as one written in place.
- *	A directory that does not exist is skipped with a warning.
+ *	A directory that does not exist is skipped with a warning. One given as
+ *	"DIR/+" is watched with each of its subdirectories, those made or moved
+ *	in later too (CERTS_DIR: a certificate each, certbot's live/NAME/);
+ *	WATCH_DEEP_MAX of them.
  *
  *	watch_drain reads every pending event and tells whether any of them
  *	could matter: names starting with a single dot (lock files, editors'
@@ -24,6 +27,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define WATCH_DEEP_MAX 4
 
 int watch_open(char *const *dirs, size_t count);
 bool watch_drain(int fd);

@@ -23,14 +23,17 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "base/clock.h"
 #include "base/buffer.h"
+#include "base/file.h"
 #include "mail/health.h"
 #include "mail/health_probe.h"
 #include "mail/listeners.h"
+#include "mail/tls.h"
 #include "base/json.h"
 
 #define EXPIRY_WARNING_DAYS 14
@@ -136,7 +139,44 @@ static void report_configuration(struct buffer *out, bool json, const char *relo
 	report(out, json, "configuration", reload_status, true, refused ? "warn" : "ok", detail, 0);
 }
 
-int health_run(const struct settings *s, bool json, const char *reload_status)
+/* The pairs served by SNI (CERTS_DIR), as rendered: 0.pem, 1.pem... under PAIRS; each
+   certificate's expiry, named by the names it is served for. */
+static bool report_sni_certificates(struct buffer *out, bool json, const char *pairs)
+{
+	bool healthy = true;
+
+	for (unsigned n = 0;; n++) {
+		char path[PATH_MAX], detail[256];
+		size_t len = 0;
+		char *pem;
+		struct buffer names = {0};
+		X509 *x = NULL;
+
+		snprintf(path, sizeof(path), "%s/%u.pem", pairs, n);
+		if ((pem = file_read(path, &len)) == NULL)
+			break;
+		BIO *bio = BIO_new_mem_buf(pem, (int)len);
+		if (bio)
+			x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+		tls_names(pem, len, &names);
+		explicit_bzero(pem, len);
+		free(pem);
+		int cert = certificate_check(x, detail, sizeof(detail));
+		healthy &= cert >= 0;
+		report(out, json, "certificate", names.data ? names.data : path, cert >= 0,
+		       cert < 0   ? "FAIL"
+		       : cert > 0 ? "warn"
+				  : "ok",
+		       detail, 0);
+		buffer_free(&names);
+		X509_free(x);
+	}
+	return healthy;
+}
+
+int health_run(const struct settings *s, bool json, const char *reload_status,
+	       const char *sni_pairs)
 {
 	char postmaster[320];
 	long deadline = (long)clock_ms() + HEALTH_BUDGET_MS;
@@ -175,6 +215,7 @@ int health_run(const struct settings *s, bool json, const char *reload_status)
 	       : cert > 0 ? "warn"
 			  : "ok",
 	       detail, 0);
+	healthy &= report_sni_certificates(&out, json, sni_pairs);
 	report_configuration(&out, json, reload_status);
 	if (json) {
 		/* Wrap the checks: {"healthy":..,"checks":[..]} */

@@ -4,7 +4,8 @@
  *
  * SYNOPSIS
  *	mailinit health [--json]
- *	int status = health_run(&settings, json, "/run/mailinit/reload-status");   0 healthy, 1 not
+ *	int status = health_run(&settings, json, "/run/mailinit/reload-status",
+ *				"/run/mailinit/etc/ssl/mailinit/sni");   0 healthy, 1 not
  *
  * DESCRIPTION
  *	For the container's HEALTHCHECK and Kubernetes probes. Each check is a
@@ -17,7 +18,8 @@
  *	enabled; LHLO on Dovecot's LMTP socket; the auth protocol handshake on
  *	its auth socket; milter option negotiation with OpenDKIM when DKIM is
  *	enabled. The certificate the TLS ports present must not be expired
- *	(under 14 days is a warning). A live change that the server refused
+ *	(under 14 days is a warning), nor any served by SNI (CERTS_DIR),
+ *	each reported with the names it serves. A live change that the server refused
  *	is a warning line: mail flows on the last good configuration (so the
  *	exit status stays 0: an orchestrator must not restart into the refused
  *	one), but the next start would fail. One line per check, or one JSON
@@ -34,7 +36,9 @@
 
 #define HEALTH_BUDGET_MS 5000
 
-int health_run(const struct settings *settings, bool json, const char *reload_status);
+/* SNI_PAIRS: where the pairs of CERTS_DIR are rendered (N.pem), each one's expiry checked. */
+int health_run(const struct settings *settings, bool json, const char *reload_status,
+	       const char *sni_pairs);
 /* One exchange without TLS over a connected FD ("smtp", "lmtp", "imap", "pop3", "sieve",
    "auth", "milter"): what health_run does per listener; for tests and fuzzing. */
 bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size);

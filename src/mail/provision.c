@@ -138,6 +138,7 @@ static int finish(struct context *c, int status)
 	if (c->tls_pair.data)
 		explicit_bzero(c->tls_pair.data, c->tls_pair.len);
 	buffer_free(&c->tls_pair);
+	provision_sni_free(c);
 	return status;
 }
 
@@ -188,6 +189,7 @@ static int render_and_verify(struct context *c, struct problems *problems)
 	check_mail_ids(c, problems);
 	if ((status = provision_certificate(c, problems)) != 0 || problems->count)
 		return status;
+	provision_sni_read(c, problems);
 	if (settings_bool(c->settings, S_ENABLE_DKIM) && provision_dkim_keys(c, problems) != 0)
 		return EX_OSERR;
 	if (problems->count)

@@ -37,6 +37,9 @@
 
 #include "mail/settings.h"
 
+/* Under the render root: the pairs served by SNI (CERTS_DIR), N.pem each; health reads them. */
+#define SNI_PAIRS "/etc/ssl/mailinit/sni"
+
 struct provision_options {
 	const char *config_dir;         /* inputs: mailinit.conf, accounts, aliases, overrides */
 	const char *templates_dir;      /* templates/ as installed */

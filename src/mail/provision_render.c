@@ -249,6 +249,8 @@ static void set_template_vars(struct context *c)
 		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
 		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
 	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
+	set_var(c, "SNI_MAPS", "%s%s%s", c->sni_count ? "texthash:" : "",
+		c->sni_count ? c->root : "", c->sni_count ? "/etc/postfix/sni" : "");
 	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
 	set_var(c, "DOVECOT_TLS_MIN", "%s", modern ? "TLSv1.3" : "TLSv1.2");
 	/* TLS 1.3 suites are not configured by cipher list; modern allows no 1.2 ones. */
@@ -476,7 +478,8 @@ int provision_render(struct context *c)
 			    0644, 0) == 0 &&
 	    render_template(c, "opendkim/opendkim.conf", "/etc/opendkim.conf", NULL, 0644, 0) ==
 		0 &&
-	    render_rspamd(c) == 0 && provision_maps(c) == 0 && provision_dkim_tables(c) == 0)
+	    render_rspamd(c) == 0 && provision_maps(c) == 0 && provision_sni_render(c) == 0 &&
+	    provision_dkim_tables(c) == 0)
 		status = 0;
 	buffer_free(&master_extra);
 	return status;

@@ -47,6 +47,13 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
     [S_TLS_KEY_FILE] = {"TLS_KEY_FILE", KIND_PATH, NULL,
 			.help = "private key file, with TLS_CERT_FILE",
 			.example = "/certs/tls.key"},
+    [S_CERTS_DIR] = {"CERTS_DIR", KIND_PATH, NULL,
+		     .help = "a certificate per domain, served by SNI: a directory with one "
+			     "subdirectory per certificate (certbot's live/, or Kubernetes TLS "
+			     "secrets), each with fullchain.pem and privkey.pem or tls.crt and "
+			     "tls.key; each is served to clients that ask for a name it covers, "
+			     "the default certificate to the rest",
+		     .example = "/etc/letsencrypt/live"},
     [S_CERT_WAIT] = {"CERT_WAIT", KIND_NUMBER, "300", NUMBER(0, 86400),
 		     .help = "seconds to wait for a configured certificate to appear, then exit 75",
 		     .example = "600"},

@@ -5,6 +5,7 @@
  * DESCRIPTION
  *	See tls.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/buffer.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/file.h"
@@ -173,7 +175,7 @@ void tls_check_pem(const char *cert, const char *cert_pem, size_t cert_len, cons
 		problem(problems, "%s: the certificate is not valid yet (check the clock)", cert);
 	else if (days < EXPIRY_WARNING_DAYS)
 		log_warn("%s: the certificate expires in %d days", cert, days);
-	if (X509_check_host(x, hostname, 0, 0, NULL) != 1) {
+	if (hostname && X509_check_host(x, hostname, 0, 0, NULL) != 1) {
 		if (refuse_other_names)
 			problem(problems,
 				"%s: the certificate does not cover MAIL_HOSTNAME %s "
@@ -187,6 +189,39 @@ void tls_check_pem(const char *cert, const char *cert_pem, size_t cert_len, cons
 out:
 	X509_free(x);
 	EVP_PKEY_free(k);
+}
+
+int tls_names(const char *cert_pem, size_t cert_len, struct buffer *names)
+{
+	X509 *x = read_pem(cert_pem, cert_len, false);
+	GENERAL_NAMES *alt;
+
+	if (x == NULL)
+		return -1;
+	alt = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (int i = 0; alt && i < sk_GENERAL_NAME_num(alt); i++) {
+		const GENERAL_NAME *name = sk_GENERAL_NAME_value(alt, i);
+		const unsigned char *data;
+		int len;
+
+		if (name->type != GEN_DNS)
+			continue;
+		data = ASN1_STRING_get0_data(name->d.dNSName);
+		len = ASN1_STRING_length(name->d.dNSName);
+		/* A name with a NUL in it is a forgery, not a name. */
+		if (len <= 0 || memchr(data, '\0', (size_t)len))
+			continue;
+		if (names->len)
+			buffer_puts(names, " ");
+		for (int j = 0; j < len; j++) {
+			char lower = (char)tolower(data[j]);
+
+			buffer_append(names, &lower, 1);
+		}
+	}
+	GENERAL_NAMES_free(alt);
+	X509_free(x);
+	return 0;
 }
 
 void tls_check(const char *cert, const char *key, const char *hostname, bool refuse_other_names,

@@ -7,6 +7,7 @@
  *	tls_self_signed(dir, hostname, cert, key, size)   keep or make dir/cert.pem, key.pem
  *	tls_check(cert, key, hostname, refuse_other_names, &problems)
  *	tls_check_pem(cert, cert_pem, len, key, key_pem, len, hostname, refuse, &problems)
+ *	tls_names(cert_pem, len, &names)      the DNS names it covers, space-separated
  *
  * DESCRIPTION
  *	tls_wait watches the nearest existing directory of each missing file
@@ -21,7 +22,8 @@
  *	tls_check refuses a key that does not match the certificate, a
  *	certificate that is expired or not yet valid; warns 14 days before
  *	expiry; warns (or, if asked, refuses) when MAIL_HOSTNAME is not among
- *	its names. tls_check_pem checks texts already read: provisioning reads
+ *	its names (a NULL hostname: no name check, as for the certificates
+ *	served by SNI). tls_check_pem checks texts already read: provisioning reads
  *	the pair once, checks what it read and serves exactly that, so a
  *	renewal half done (a new key beside the old certificate) never reaches
  *	a listener.
@@ -32,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/buffer.h"
 #include "mail/validate.h"
 
 int tls_wait(const char *cert, const char *key, unsigned seconds);
@@ -44,5 +47,8 @@ void tls_check(const char *cert, const char *key, const char *hostname, bool ref
 void tls_check_pem(const char *cert, const char *cert_pem, size_t cert_len, const char *key,
 		   const char *key_pem, size_t key_len, const char *hostname,
 		   bool refuse_other_names, struct problems *problems);
+/* The subjectAltName DNS names of the first certificate of CERT_PEM, lower case, each
+   after a space but the first, appended to NAMES. 0, or -1 when there is no certificate. */
+int tls_names(const char *cert_pem, size_t cert_len, struct buffer *names);
 
 #endif

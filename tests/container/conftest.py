@@ -18,6 +18,26 @@ ENGINE = os.environ.get("ENGINE", "podman")
 IMAGE = os.environ.get("IMAGE", "mailinit:dev")
 PORTS = (25, 465, 587, 110, 143, 993, 995, 4190)
 
+# MAILINIT_TEST_ENV="ENABLE_RSPAMD=no ..." adds settings to every test server (a test's own
+# env still wins): `make container-test-lean` runs the whole suite on the lean server, as
+# an operator who turns rspamd off gets it. Tests marked `rspamd` are about rspamd itself
+# and are skipped there.
+SUITE_ENV = dict(item.split("=", 1) for item in os.environ.get("MAILINIT_TEST_ENV", "").split())
+LEAN = SUITE_ENV.get("ENABLE_RSPAMD") == "no"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "rspamd: about rspamd itself; skipped on the lean server")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not LEAN:
+        return
+    skip = pytest.mark.skip(reason="MAILINIT_TEST_ENV has ENABLE_RSPAMD=no")
+    for item in items:
+        if "rspamd" in item.keywords:
+            item.add_marker(skip)
+
 
 def password_hash(password):
     out = subprocess.run(["openssl", "passwd", "-6", password], capture_output=True, text=True,
@@ -48,7 +68,8 @@ def image():
         pytest.fail(f"{ENGINE} is not installed: the container tests need it")
     subprocess.run(["make", "-C", str(ROOT), "image", f"IMAGE={IMAGE}"], check=True,
                    capture_output=True, timeout=1800)
-    warm_rspamd_cache()
+    if not LEAN:
+        warm_rspamd_cache()
     return IMAGE
 
 
@@ -170,7 +191,7 @@ def start(image, quiet_dns, tmp_path):
         # (env={"POSTFIX_POSTSCREEN_GREET_WAIT": None}: a default set to None is left out).
         defaults = {"MAIL_DOMAIN": "example.test", "GREYLISTING": "no",
                     "POSTFIX_POSTSCREEN_GREET_WAIT": "1s"}
-        for key, value in {**defaults, **(env or {})}.items():
+        for key, value in {**defaults, **SUITE_ENV, **(env or {})}.items():
             if value is not None:
                 argv += ["-e", f"{key}={value}"]
         for attempt in range(3):

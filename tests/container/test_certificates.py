@@ -2,10 +2,14 @@
 writes: the daemons keep serving the verified pair, on every port, with no failed
 connection, and take the new pair once it is whole."""
 
+import hashlib
+import socket
+import ssl
 import subprocess
 import time
 
-from test_operations import TLS_PORTS, USERS, served_fingerprint, make_cert
+from clients import tls_context
+from test_operations import TLS_PORTS, USERS, served_fingerprint, make_cert, starttls
 
 
 def new_key(path):
@@ -56,3 +60,74 @@ def test_a_half_renewed_pair_is_refused_and_the_verified_one_keeps_serving(start
     while any(served_fingerprint(c, port) != renewed for port in TLS_PORTS):
         assert time.monotonic() < deadline, c.logs()
         time.sleep(0.2)
+
+
+def make_named_pair(directory, names, cert="fullchain.pem", key="privkey.pem"):
+    """A pair for NAMES in DIRECTORY (certbot's file names by default); its fingerprint."""
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = directory.parent / f".{directory.name}-new"
+    temp.mkdir(exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={names[0]}",
+                    "-addext", "subjectAltName=" + ",".join(f"DNS:{n}" for n in names),
+                    "-keyout", str(temp / "key"), "-out", str(temp / "cert"), "-days", "30"],
+                   check=True, capture_output=True)
+    replace(directory / key, (temp / "key").read_text())
+    replace(directory / cert, (temp / "cert").read_text())
+    der = ssl.PEM_cert_to_DER_cert((temp / "cert").read_text())
+    return hashlib.sha256(der).hexdigest()
+
+
+SNI_PORTS = (993, 465, 587, 995)
+
+
+def served_for(container, port, name):
+    """The fingerprint served on PORT to a client asking for NAME by SNI (None: no SNI)."""
+    with socket.create_connection(("127.0.0.1", container.port[port]), timeout=10) as raw:
+        raw.settimeout(10)
+        if port not in (465, 993, 995):
+            starttls(raw, port)
+        with tls_context().wrap_socket(raw, server_hostname=name) as tls:
+            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+
+
+def wait_served(container, name, fingerprint, ports=SNI_PORTS):
+    deadline = time.monotonic() + 30
+    while any(served_for(container, port, name) != fingerprint for port in ports):
+        assert time.monotonic() < deadline, (name, container.logs())
+        time.sleep(0.2)
+
+
+def test_each_domain_is_served_its_own_certificate_by_sni_and_renewals_and_new_ones_follow(
+        start, tmp_path):
+    live = tmp_path / "live"
+    org = make_named_pair(live / "mail.example.org", ["mail.example.org", "imap.example.org"])
+    net = make_named_pair(live / "example-net", ["*.example.net"], cert="tls.crt",
+                          key="tls.key")
+    c = start(env={"MAIL_DOMAINS": "example.org example.net", "CERTS_DIR": "/certs"},
+              volumes=[f"{live}:/certs:ro"], accounts=USERS)
+    default = served_for(c, 993, None)
+    assert default not in (org, net)
+    for port in SNI_PORTS:
+        assert served_for(c, port, "mail.example.org") == org, port
+        assert served_for(c, port, "imap.example.org") == org, port
+        assert served_for(c, port, "smtp.example.net") == net, port
+        assert served_for(c, port, None) == default, port
+        assert served_for(c, port, "mail.example.test") == default, port
+        assert served_for(c, port, "unknown.example.com") == default, port
+    # health names each certificate by the names it serves, with its expiry.
+    health = c.exec("mailinit", "health").stdout.splitlines()
+    assert any(line.startswith("ok    certificate mail.example.org imap.example.org")
+               and "expires in 29 days" in line for line in health), health
+    assert any(line.startswith("ok    certificate *.example.net") for line in health), health
+
+    # certbot renews one: served on every port, the others unchanged.
+    renewed = make_named_pair(live / "mail.example.org", ["mail.example.org", "imap.example.org"])
+    wait_served(c, "mail.example.org", renewed)
+    assert served_for(c, 993, "smtp.example.net") == net
+    # A certificate for a new domain, then its renewal: the new directory is watched too.
+    com = make_named_pair(live / "mail.example.com", ["mail.example.com"])
+    wait_served(c, "mail.example.com", com)
+    com_renewed = make_named_pair(live / "mail.example.com", ["mail.example.com"])
+    wait_served(c, "mail.example.com", com_renewed)
+    assert served_for(c, 465, None) == default

@@ -165,6 +165,7 @@ def swaks_587(server, header_from, user="alice@example.test", name="From"):
                 "--header", f"Subject: from {header_from}"])
 
 
+@pytest.mark.rspamd  # the header From check is rspamd's (rspamd.local.lua)
 def test_swaks_on_587_cannot_put_another_user_in_the_header_from(server):
     """Issue 13 item 3: the header From must be an address the login owns (rspamd's
     MAILINIT_FROM_NOT_OWNED, against the sender-logins map). Refused: another user of ours,
@@ -208,6 +209,7 @@ def wait_for(server, user, wanted, count=1, timeout=30):
     return found
 
 
+@pytest.mark.rspamd  # the header From check is rspamd's (rspamd.local.lua)
 def test_a_sieve_vacation_or_notification_cannot_put_another_user_in_the_header_from(server):
     """Issue 13 item 3, the Sieve way round: a user writes a vacation reply's From and text
     (":from"), and a notification's; Dovecot sends them through Postfix's sendmail. Before,

@@ -129,6 +129,7 @@ def refused_at_data(port, sender, data):
     return refused.value.smtp_code, refused.value.smtp_error.decode()
 
 
+@pytest.mark.rspamd
 def test_gtube_is_refused_and_clean_mail_delivered_with_authentication_results(served):
     c, _ = served()
     _, spam = mail("someone@friend.test", "bob@example.test", GTUBE)
@@ -149,6 +150,7 @@ def test_gtube_is_refused_and_clean_mail_delivered_with_authentication_results(s
     assert len(messages(c.port[993], *BOB, wait=0)) == 1
 
 
+@pytest.mark.rspamd
 def test_forged_mail_from_a_p_reject_domain_is_refused_and_its_signed_mail_delivered(
         served, sender_key):
     c, _ = served()
@@ -167,6 +169,7 @@ def test_forged_mail_from_a_p_reject_domain_is_refused_and_its_signed_mail_deliv
     assert "spf=fail" in results and "dmarc=pass" in results, results
 
 
+@pytest.mark.rspamd
 def test_an_arc_sealed_message_is_verified_and_its_verdict_recorded(served, sender_key):
     """ARC (RFC 8617): a forwarder (a list at sender.test) seals what it saw; rspamd checks
     the chain through sender.test's published key and says so in Authentication-Results. A
@@ -198,6 +201,7 @@ def test_an_arc_sealed_message_is_verified_and_its_verdict_recorded(served, send
     assert "arc=reject" in results, results  # rspamd's word for a broken chain
 
 
+@pytest.mark.rspamd
 def test_own_domain_forged_in_the_header_follows_our_published_dmarc_policy(served):
     """Envelope senders in our domains are refused on 25 by Postfix (test_spoofing.py); a
     forged header From of ours fails DMARC, and the policy `mailinit dns` publishes
@@ -216,6 +220,7 @@ def test_own_domain_forged_in_the_header_follows_our_published_dmarc_policy(serv
     assert code == 554 and text.startswith("5.7.1"), (code, text)
 
 
+@pytest.mark.rspamd
 def test_mail_signed_by_our_opendkim_verifies_through_the_published_records(served):
     """Sent on 587 (signed by OpenDKIM), then relayed back in on 25 as another server would:
     rspamd finds the key where `mailinit dns` said to publish it."""
@@ -239,6 +244,7 @@ def test_mail_signed_by_our_opendkim_verifies_through_the_published_records(serv
     assert "dmarc=pass" in results, results
 
 
+@pytest.mark.rspamd
 def test_greylisting_defers_a_first_try_and_accepts_the_retry_after_the_delay(served):
     c, _ = served(env={"SPAM_GREYLIST_SCORE": "1", "GREYLIST_DELAY": "3"})
     # No Date and no Message-ID: doubtful enough to pass SPAM_GREYLIST_SCORE=1.
@@ -288,6 +294,7 @@ def test_with_rspamd_off_neither_rspamd_nor_redis_runs_and_mail_is_not_filtered(
     assert wait_for_subject(c.port[993], *BOB, subject) == GTUBE
 
 
+@pytest.mark.rspamd
 def test_rspamd_and_redis_run_and_health_probes_them(start):
     c = start(accounts=USERS)
     running = processes(c)
@@ -306,6 +313,7 @@ def test_rspamd_and_redis_run_and_health_probes_them(start):
                   "port").stdout.split() == ["port", "0"]
 
 
+@pytest.mark.rspamd
 def test_what_rspamd_learnt_survives_a_stop_and_a_new_container(start):
     """Bayes lives in Redis, Redis on the /var/lib/redis volume: an ordered stop saves it
     (Redis last, after rspamd), and the next container on the same volume (an upgrade)
@@ -338,6 +346,7 @@ def test_what_rspamd_learnt_survives_a_stop_and_a_new_container(start):
         engine("volume", "rm", "-f", volume, check=False)
 
 
+@pytest.mark.rspamd
 def test_moving_mail_into_junk_teaches_rspamd_spam_and_out_of_it_ham(start):
     """Dovecot's IMAPSieve runs our two scripts at a move (or copy, or a save into Junk):
     rspamd's Bayes counts grow in Redis. Deleting spam from Junk (into the Trash) teaches
@@ -391,6 +400,7 @@ def test_moving_mail_into_junk_teaches_rspamd_spam_and_out_of_it_ham(start):
                         'require "vnd.dovecot.pipe";\npipe "rspamd-learn" ["spam"];\n')
 
 
+@pytest.mark.rspamd
 def test_rspamd_s_web_interface_is_off_by_default_and_asks_everyone_its_password(start,
                                                                                  tmp_path):
     """Debian's rspamd listens on localhost:11334 and lets any process of the host in without
@@ -423,6 +433,7 @@ def test_rspamd_s_web_interface_is_off_by_default_and_asks_everyone_its_password
     assert on.exec("ls", "/var/lib/rspamd/rspamd_dynamic", check=False).returncode != 0
 
 
+@pytest.mark.rspamd
 def test_only_postfix_reaches_the_milters_and_nothing_listens_on_their_old_ports(start):
     """The milters moved from TCP on loopback (open to every process of the container: any
     uid could have had OpenDKIM sign a message of its own) to unix sockets in directories
@@ -447,6 +458,7 @@ def test_only_postfix_reaches_the_milters_and_nothing_listens_on_their_old_ports
         assert out.count("refused: Permission denied") == 2, (user, out)
 
 
+@pytest.mark.rspamd
 def test_mail_waits_with_4xx_while_rspamd_is_not_up(start, tmp_path):
     """No unfiltered mail: Postfix's milter default for rspamd is tempfail. Here rspamd is
     left out of a copy of the service file, so it never comes up."""
@@ -476,6 +488,7 @@ def test_mail_waits_with_4xx_while_rspamd_is_not_up(start, tmp_path):
     assert "rspamd" in c.exec("mailinit", "health", check=False).stdout
 
 
+@pytest.mark.rspamd
 def test_a_reload_that_turns_rspamd_off_is_refused_until_a_restart(start):
     c = start(accounts=USERS)
     (c.config_dir / "mailinit.conf").write_text("enable_rspamd = \"no\"\n")
@@ -599,6 +612,7 @@ def test_a_client_a_dnsbl_lists_is_refused_unless_it_is_in_a_trusted_network(sta
     assert messages(trusted.port[993], *BOB, subject=subject)
 
 
+@pytest.mark.rspamd
 def test_port_25_mail_from_a_trusted_network_is_signed_and_from_outside_passes_rspamd_alone(
         start, dns):
     """OpenDKIM only signs, so Postfix hands it only mail that may be signed: on port 25,
@@ -624,6 +638,7 @@ def test_port_25_mail_from_a_trusted_network_is_signed_and_from_outside_passes_r
     assert delivered["DKIM-Signature"] is None
 
 
+@pytest.mark.rspamd
 def test_our_users_and_trusted_networks_are_not_greylisted_or_scored_as_inbound(start):
     """With greylisting on and its score at 1, a doubtful message (no Date, no Message-ID)
     from outside is deferred; the same from a logged-in user on 587 or from a trusted

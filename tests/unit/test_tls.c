@@ -12,6 +12,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/buffer.h"
+#include "base/file.h"
 #include "capture.h"
 #include "mail/tls.h"
 #include "unit.h"
@@ -37,7 +39,7 @@ static int teardown(void **state)
 /* A certificate for name valid from start to end (seconds from now), and its key. */
 static void make_cert(const char *base, const char *name, long start, long end)
 {
-	char path[256], san[128];
+	char path[256], san[256];
 	EVP_PKEY *k = EVP_EC_gen("P-256");
 	X509 *x = X509_new();
 	X509V3_CTX ctx;
@@ -248,6 +250,27 @@ static void wait_gives_up_at_the_limit(void **state)
 	assert_int_equal(status, -1);
 }
 
+/* The DNS names of the subjectAltName, lower case, in order; other kinds (IP) left out. */
+static void names_are_the_dns_alt_names(void **state)
+{
+	char path[256];
+	size_t len = 0;
+	char *pem;
+	struct buffer names = {0};
+
+	(void)state;
+	make_cert("names", "Mail.Example.ORG,DNS:*.example.net,IP:192.0.2.1,DNS:imap.example.org",
+		  -60, 86400);
+	snprintf(path, sizeof(path), "%s/names.crt", dir);
+	assert_non_null(pem = file_read(path, &len));
+	assert_int_equal(tls_names(pem, len, &names), 0);
+	assert_string_equal(names.data, "mail.example.org *.example.net imap.example.org");
+	buffer_free(&names);
+	assert_int_equal(tls_names("not a certificate", 17, &names), -1);
+	assert_int_equal(names.len, 0);
+	free(pem);
+}
+
 int run_tls_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +279,7 @@ int run_tls_tests(void)
 	    cmocka_unit_test(wait_returns_when_the_files_appear),
 	    cmocka_unit_test(wait_sees_a_kubernetes_secret_swap),
 	    cmocka_unit_test(wait_gives_up_at_the_limit),
+	    cmocka_unit_test(names_are_the_dns_alt_names),
 	};
 	return cmocka_run_group_tests_name("tls", tests, setup, teardown);
 }
