@@ -76,7 +76,7 @@ int command_health(int argc, char **argv)
 {
 	struct provision_options options = cli_options();
 	struct settings settings;
-	char path[PATH_MAX], sni_pairs[PATH_MAX];
+	char path[PATH_MAX], sni_table[PATH_MAX];
 	bool json = argc > 0 && strcmp(argv[0], "--json") == 0;
 	int status;
 
@@ -86,8 +86,8 @@ int command_health(int argc, char **argv)
 	}
 	cli_load_settings(&options, &settings, false);
 	cli_reload_status_path(&options, path, sizeof(path));
-	snprintf(sni_pairs, sizeof(sni_pairs), "%s" SNI_PAIRS, options.root);
-	status = health_run(&settings, json, path, sni_pairs);
+	snprintf(sni_table, sizeof(sni_table), "%s/etc/postfix/sni", options.root);
+	status = health_run(&settings, json, path, sni_table);
 	settings_free(&settings);
 	return status;
 }

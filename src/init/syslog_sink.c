@@ -42,6 +42,9 @@ int syslog_sink_open(const char *path)
 		log_error_sys("syslog socket %s", path);
 		return -1;
 	}
+	/* Each datagram's sender (SCM_CREDENTIALS): the observer trusts some uids only. */
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)) != 0)
+		log_warn("syslog socket %s: SO_PASSCRED: %s", path, strerror(errno));
 	unlink(path); /* a socket left by an earlier run */
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0666) != 0) {
 		log_error_sys("cannot listen on %s", path);
@@ -172,17 +175,60 @@ void syslog_sink_emit(const char *datagram, size_t len)
 		log_write_out(line, n);
 }
 
+static syslog_observer *observer;
+static void *observer_context;
+
+void syslog_sink_observe(syslog_observer *fn, void *context)
+{
+	observer = fn;
+	observer_context = context;
+}
+
+/* One datagram and who sent it; -1 when none is waiting. */
+static ssize_t receive(int fd, char *datagram, size_t size, uid_t *uid)
+{
+	union {
+		struct cmsghdr header;
+		char space[CMSG_SPACE(sizeof(struct ucred))];
+	} control;
+	struct iovec iov = {.iov_base = datagram, .iov_len = size};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = &control,
+			     .msg_controllen = sizeof(control)};
+	ssize_t got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+
+	*uid = (uid_t)-1;
+	for (struct cmsghdr *c = got >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			*uid = cred.uid;
+		}
+	}
+	return got;
+}
+
 void syslog_sink_drain(int fd, bool all)
 {
 	char datagram[DATAGRAM_MAX];
 	ssize_t got;
+	uid_t uid;
 
 	/* At most a batch per wake-up: a daemon that logs without pause must not keep PID 1
 	 * from its signals and children (poll wakes it again at once for the rest). ALL: the
 	 * last drain, once the daemons are gone. */
 	for (int n = 0; all || n < SYSLOG_SINK_BATCH; n++) {
-		if ((got = recv(fd, datagram, sizeof(datagram), 0)) < 0)
+		if ((got = receive(fd, datagram, sizeof(datagram), &uid)) < 0)
 			return;
 		syslog_sink_emit(datagram, (size_t)got);
+		if (observer) {
+			char line[DATAGRAM_MAX + 2];
+			size_t len = syslog_format(datagram, (size_t)got, line, sizeof(line));
+
+			observer(line, len, uid, observer_context);
+		}
 	}
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -41,35 +42,43 @@ static int add(int fd, const char *dir)
 	return wd;
 }
 
+/* PARENT/NAME, when it is a directory (or a link to one) whose name has no leading dot. */
 static void add_subdirectory(int fd, const char *parent, const char *name)
 {
 	char path[PATH_MAX];
+	struct stat st;
 
 	if (name[0] != '.' &&
-	    snprintf(path, sizeof(path), "%s/%s", parent, name) < (int)sizeof(path))
+	    snprintf(path, sizeof(path), "%s/%s", parent, name) < (int)sizeof(path) &&
+	    stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		add(fd, path);
+}
+
+static void add_subdirectories(int fd, const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *entry;
+
+	while (d && (entry = readdir(d)) != NULL) {
+		if (entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
+		    entry->d_type == DT_LNK)
+			add_subdirectory(fd, parent, entry->d_name);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* PARENT and each of its subdirectories; those made later are added by watch_drain. */
 static void add_deep(int fd, const char *parent)
 {
 	int wd = add(fd, parent);
-	DIR *d;
-	struct dirent *entry;
 
 	if (wd < 0 || deep_count == WATCH_DEEP_MAX)
 		return;
 	deep[deep_count].wd = wd;
 	snprintf(deep[deep_count].path, sizeof(deep[0].path), "%s", parent);
 	deep_count++;
-	if ((d = opendir(parent)) == NULL)
-		return;
-	while ((entry = readdir(d)) != NULL) {
-		if (entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
-		    entry->d_type == DT_LNK)
-			add_subdirectory(fd, parent, entry->d_name);
-	}
-	closedir(d);
+	add_subdirectories(fd, parent);
 }
 
 int watch_open(char *const *dirs, size_t count)
@@ -96,13 +105,15 @@ int watch_open(char *const *dirs, size_t count)
 	return fd;
 }
 
-/* A directory made in (or moved into) a deep one is watched too. */
+/* A directory made in (or moved or linked into) a deep one is watched too; after lost
+   events (the queue overflowed), every deep one is looked through again. */
 static void follow_new_directory(int fd, const struct inotify_event *event)
 {
-	if (!(event->mask & IN_ISDIR) || !(event->mask & (IN_CREATE | IN_MOVED_TO)))
-		return;
 	for (size_t i = 0; i < deep_count; i++) {
-		if (deep[i].wd == event->wd)
+		if (event->mask & IN_Q_OVERFLOW)
+			add_subdirectories(fd, deep[i].path);
+		else if (deep[i].wd == event->wd && event->len &&
+			 (event->mask & (IN_CREATE | IN_MOVED_TO)))
 			add_subdirectory(fd, deep[i].path, event->name);
 	}
 }
@@ -134,8 +145,7 @@ bool watch_drain(int fd)
 			/* No name: the directory itself went or moved; IN_Q_OVERFLOW: anything. */
 			if (event->len == 0 || watch_name_matters(event->name))
 				matters = true;
-			if (event->len)
-				follow_new_directory(fd, event);
+			follow_new_directory(fd, event);
 			p += sizeof(*event) + event->len;
 		}
 	}

@@ -33,10 +33,12 @@
 #include "mail/health.h"
 #include "mail/health_probe.h"
 #include "mail/listeners.h"
-#include "mail/tls.h"
+#include "mail/provision.h"
 #include "base/json.h"
 
 #define EXPIRY_WARNING_DAYS 14
+/* As many as CERTS_DIR may hold (provision_steps.h: SNI_MAX). */
+#define SNI_CERTIFICATES_MAX 64
 
 static void report(struct buffer *out, bool json, const char *name, const char *where, bool ok,
 		   const char *status, const char *detail, long ms)
@@ -139,44 +141,61 @@ static void report_configuration(struct buffer *out, bool json, const char *relo
 	report(out, json, "configuration", reload_status, true, refused ? "warn" : "ok", detail, 0);
 }
 
-/* The pairs served by SNI (CERTS_DIR), as rendered: 0.pem, 1.pem... under PAIRS; each
-   certificate's expiry, named by the names it is served for. */
-static bool report_sni_certificates(struct buffer *out, bool json, const char *pairs)
+/* The certificates served by SNI (CERTS_DIR), as Postfix's table names them (NAME PAIR
+   per line, the wildcards as .DOMAIN): each pair's expiry, with the names it serves. */
+static bool report_sni_certificates(struct buffer *out, bool json, const char *table)
 {
+	char *text = file_read(table, NULL);
+	char pair[SNI_CERTIFICATES_MAX][PATH_MAX];
+	struct buffer names[SNI_CERTIFICATES_MAX] = {0};
+	size_t count = 0;
 	bool healthy = true;
 
-	for (unsigned n = 0;; n++) {
-		char path[PATH_MAX], detail[256];
-		size_t len = 0;
-		char *pem;
-		struct buffer names = {0};
-		X509 *x = NULL;
+	for (char *line = text, *next; line && *line; line = next) {
+		char name[256], path[PATH_MAX];
+		size_t i;
 
-		snprintf(path, sizeof(path), "%s/%u.pem", pairs, n);
-		if ((pem = file_read(path, &len)) == NULL)
-			break;
-		BIO *bio = BIO_new_mem_buf(pem, (int)len);
-		if (bio)
-			x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-		BIO_free(bio);
-		tls_names(pem, len, &names);
-		explicit_bzero(pem, len);
-		free(pem);
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (sscanf(line, "%255s %4095s", name, path) != 2 || name[0] == '#' ||
+		    strstr(path, SNI_PAIRS "/") == NULL)
+			continue;
+		for (i = 0; i < count && strcmp(pair[i], path) != 0; i++)
+			;
+		if (i == count && count == SNI_CERTIFICATES_MAX)
+			continue;
+		if (i == count)
+			snprintf(pair[count++], PATH_MAX, "%s", path);
+		buffer_printf(&names[i], "%s%s%s", names[i].len ? " " : "",
+			      name[0] == '.' ? "*" : "", name);
+	}
+	free(text);
+	for (size_t i = 0; i < count; i++) {
+		char detail[256];
+		size_t len = 0;
+		char *pem = file_read(pair[i], &len);
+		BIO *bio = pem ? BIO_new_mem_buf(pem, (int)len) : NULL;
+		X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 		int cert = certificate_check(x, detail, sizeof(detail));
+
 		healthy &= cert >= 0;
-		report(out, json, "certificate", names.data ? names.data : path, cert >= 0,
+		report(out, json, "certificate", names[i].data, cert >= 0,
 		       cert < 0   ? "FAIL"
 		       : cert > 0 ? "warn"
 				  : "ok",
 		       detail, 0);
-		buffer_free(&names);
+		BIO_free(bio);
 		X509_free(x);
+		if (pem)
+			explicit_bzero(pem, len);
+		free(pem);
+		buffer_free(&names[i]);
 	}
 	return healthy;
 }
 
 int health_run(const struct settings *s, bool json, const char *reload_status,
-	       const char *sni_pairs)
+	       const char *sni_table)
 {
 	char postmaster[320];
 	long deadline = (long)clock_ms() + HEALTH_BUDGET_MS;
@@ -215,7 +234,7 @@ int health_run(const struct settings *s, bool json, const char *reload_status,
 	       : cert > 0 ? "warn"
 			  : "ok",
 	       detail, 0);
-	healthy &= report_sni_certificates(&out, json, sni_pairs);
+	healthy &= report_sni_certificates(&out, json, sni_table);
 	report_configuration(&out, json, reload_status);
 	if (json) {
 		/* Wrap the checks: {"healthy":..,"checks":[..]} */

@@ -5,7 +5,7 @@
  * SYNOPSIS
  *	mailinit health [--json]
  *	int status = health_run(&settings, json, "/run/mailinit/reload-status",
- *				"/run/mailinit/etc/ssl/mailinit/sni");   0 healthy, 1 not
+ *				"/run/mailinit/etc/postfix/sni");   0 healthy, 1 not
  *
  * DESCRIPTION
  *	For the container's HEALTHCHECK and Kubernetes probes. Each check is a
@@ -36,9 +36,10 @@
 
 #define HEALTH_BUDGET_MS 5000
 
-/* SNI_PAIRS: where the pairs of CERTS_DIR are rendered (N.pem), each one's expiry checked. */
+/* SNI_TABLE: Postfix's table of the certificates served by SNI (CERTS_DIR), each one's
+   expiry checked. */
 int health_run(const struct settings *settings, bool json, const char *reload_status,
-	       const char *sni_pairs);
+	       const char *sni_table);
 /* One exchange without TLS over a connected FD ("smtp", "lmtp", "imap", "pop3", "sieve",
    "auth", "milter"): what health_run does per listener; for tests and fuzzing. */
 bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size);

@@ -13,11 +13,17 @@
  *	name, or one no certificate covers, get the default certificate.
  *
  *	The subdirectories are read in name order; a name two certificates cover
- *	goes to the first (a warning). A subdirectory without a pair yet (certbot
- *	mid-issue, a secret not yet filled) is skipped with a warning: the watch
- *	on CERTS_DIR reloads when it is filled. A pair that is there but bad
- *	(unreadable, a key of another certificate, expired) is a problem like the
- *	default one's: a reload keeps serving what it served.
+ *	goes to the first (a warning), and a name one covers exactly goes to it
+ *	before a wildcard of another (the default certificate's names too), as
+ *	Postfix looks the exact name up first: Dovecot's blocks are written
+ *	exact names first so that it chooses the same.
+ *
+ *	A subdirectory without a pair yet (certbot mid-issue, a secret not yet
+ *	filled) is skipped with a warning: the watch on CERTS_DIR reloads when
+ *	it is filled. So is an expired certificate (certbot keeps the lineages
+ *	of domains long gone): one forgotten domain must not stop the server.
+ *	A pair caught half renewed (one file, a key of another certificate) is
+ *	a problem like the default one's: a reload keeps serving what it served.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -117,9 +123,15 @@ static void read_pair(struct context *c, const char *dir, struct problems *probl
 	size_t cert_len = 0, key_len = 0;
 	unsigned before = problems->count;
 	struct buffer names = {0};
-	int found = find_pair(dir, cert, key, sizeof(cert), problems);
+	const char *why;
+	bool not_yet;
+	int found;
 
-	if (found == 0)
+	if (!valid_path(dir, &why)) {
+		log_warn("CERTS_DIR: %s %s: skipped", dir, why);
+		return;
+	}
+	if ((found = find_pair(dir, cert, key, sizeof(cert), problems)) == 0)
 		log_warn("CERTS_DIR: %s has no fullchain.pem and privkey.pem (nor tls.crt and "
 			 "tls.key) yet: skipped until it has",
 			 dir);
@@ -133,10 +145,19 @@ static void read_pair(struct context *c, const char *dir, struct problems *probl
 		free(cert_pem);
 		return;
 	}
+	int days = tls_days_left(cert_pem, cert_len, &not_yet);
+
+	if (days != INT_MIN && (days < 0 || not_yet)) {
+		log_warn("CERTS_DIR: %s: the certificate %s: skipped (renew it, or remove the "
+			 "directory)",
+			 cert, not_yet ? "is not valid yet" : "has expired");
+		goto out;
+	}
 	tls_check_pem(cert, cert_pem, cert_len, key, key_pem, key_len, NULL, false, problems);
 	if (problems->count == before && tls_names(cert_pem, cert_len, &names) == 0) {
 		*sni = (struct sni_certificate){0};
 		snprintf(sni->dir, sizeof(sni->dir), "%s", dir);
+		snprintf(sni->id, sizeof(sni->id), "%s", strrchr(dir, '/') + 1);
 		keep_names(c, c->sni_count, names.data ? names.data : "");
 		if (sni->names.len == 0) {
 			log_warn("CERTS_DIR: %s: its certificate names no host to serve it for: "
@@ -151,6 +172,7 @@ static void read_pair(struct context *c, const char *dir, struct problems *probl
 			c->sni_count++;
 		}
 	}
+out:
 	buffer_free(&names);
 	explicit_bzero(key_pem, key_len);
 	free(key_pem);
@@ -209,10 +231,29 @@ static const char *postfix_key(const char *name)
 	return strncmp(name, "*.", 2) == 0 ? name + 1 : name;
 }
 
-/* The default certificate's names, for those no CERTS_DIR certificate takes. */
-static void add_default_names(struct context *c, struct lookup_table *map, const char *pair)
+/* One local_name block for the names of NAMES that are (or are not) wildcards. */
+static void dovecot_block(struct buffer *out, const char *names, bool wildcards, const char *pair)
 {
-	struct buffer names = {0};
+	struct buffer chosen = {0};
+	char name[256];
+
+	while (text_next_word(&names, name, sizeof(name))) {
+		if ((strncmp(name, "*.", 2) == 0) == wildcards)
+			buffer_printf(&chosen, "%s%s", chosen.len ? " " : "", name);
+	}
+	if (chosen.len)
+		buffer_printf(out, "local_name \"%s\" {\n  ssl_cert = <%s\n  ssl_key = <%s\n}\n",
+			      chosen.data, pair, pair);
+	buffer_free(&chosen);
+}
+
+/* The default certificate's names that no CERTS_DIR certificate takes exactly: to the
+   default pair in Postfix's table (its docs ask for them), and in a Dovecot block of their
+   own, written first, so that a wildcard of CERTS_DIR does not take them from it. */
+static void add_default_names(struct context *c, struct lookup_table *map, struct buffer *dovecot,
+			      const char *pair)
+{
+	struct buffer names = {0}, own = {0};
 	const char *rest;
 	char name[256];
 
@@ -220,24 +261,38 @@ static void add_default_names(struct context *c, struct lookup_table *map, const
 		return;
 	rest = names.data ? names.data : "";
 	while (text_next_word(&rest, name, sizeof(name))) {
-		if (servable_name(name))
-			lookup_table_add_default(map, postfix_key(name), pair);
+		if (!servable_name(name) || lookup_table_has(map, postfix_key(name)))
+			continue;
+		lookup_table_add_default(map, postfix_key(name), pair);
+		buffer_printf(&own, "%s%s", own.len ? " " : "", name);
 	}
+	if (own.len)
+		dovecot_block(dovecot, own.data, false, pair);
 	buffer_free(&names);
+	buffer_free(&own);
 }
 
-/* Remove the pairs of certificates no longer served (their keys go with them). */
-static void remove_stale_pairs(const char *dir, size_t count)
+/* Remove what is not a pair served now: those of certificates gone (their keys with
+   them), and file_write's temporary files a crash left. */
+static void remove_stale_pairs(const struct context *c, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *entry;
 
 	while (d && (entry = readdir(d)) != NULL) {
-		char *end;
-		unsigned long n = strtoul(entry->d_name, &end, 10);
+		bool current = false;
+		size_t len = strlen(entry->d_name);
 
-		if (entry->d_name[0] != '.' && strcmp(end, ".pem") == 0 && n >= count &&
-		    unlinkat(dirfd(d), entry->d_name, 0) != 0)
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		for (size_t i = 0; i < c->sni_count && !current; i++) {
+			size_t id_len = strlen(c->sni[i].id);
+
+			current = len == id_len + 4 &&
+				  strncmp(entry->d_name, c->sni[i].id, id_len) == 0 &&
+				  strcmp(entry->d_name + id_len, ".pem") == 0;
+		}
+		if (!current && unlinkat(dirfd(d), entry->d_name, 0) != 0)
 			log_warn("cannot remove %s/%s: %s", dir, entry->d_name, strerror(errno));
 	}
 	if (d)
@@ -246,45 +301,47 @@ static void remove_stale_pairs(const char *dir, size_t count)
 
 int provision_sni_render(struct context *c)
 {
-	struct buffer postfix = {0}, dovecot = {0}, pair_path = {0};
+	struct buffer postfix = {0}, dovecot = {0}, exact = {0}, wildcard = {0};
 	struct lookup_table map = {0};
-	char dir[PATH_MAX], file[PATH_MAX];
+	char dir[PATH_MAX], file[PATH_MAX], pair[PATH_MAX];
 	int status = 0;
 
 	snprintf(dir, sizeof(dir), "%s%s", c->root, SNI_PAIRS);
 	if (file_mkdirs(dir, 0700, 0, 0) != 0)
 		return -1;
-	buffer_puts(&dovecot, "# Rendered by mailinit from CERTS_DIR: a certificate per name\n");
 	for (size_t i = 0; i < c->sni_count && status == 0; i++) {
 		const char *names = c->sni[i].names.data;
 		char name[256];
 
-		snprintf(file, sizeof(file), "%s/%zu.pem", SNI_PAIRS, i);
+		snprintf(file, sizeof(file), "%s/%s.pem", SNI_PAIRS, c->sni[i].id);
+		snprintf(pair, sizeof(pair), "%s%s", c->root, file);
 		status = provision_write_file(c, file, &c->sni[i].pair, 0600, 0);
-		buffer_printf(&dovecot,
-			      "# %s\nlocal_name \"%s\" {\n  ssl_cert = <%s%s\n"
-			      "  ssl_key = <%s%s\n}\n",
-			      c->sni[i].dir, names, c->root, file, c->root, file);
-		snprintf(file, sizeof(file), "%s%s/%zu.pem", c->root, SNI_PAIRS, i);
+		dovecot_block(&exact, names, false, pair);
+		dovecot_block(&wildcard, names, true, pair);
 		while (text_next_word(&names, name, sizeof(name)))
-			lookup_table_add(&map, postfix_key(name), file);
+			lookup_table_add(&map, postfix_key(name), pair);
 	}
+	buffer_puts(&dovecot, "# Rendered by mailinit from CERTS_DIR: a certificate per name, "
+			      "exact names before wildcards\n");
 	if (c->sni_count) {
-		buffer_printf(&pair_path, "%s%s", c->root, TLS_PAIR);
-		add_default_names(c, &map, pair_path.data);
+		snprintf(pair, sizeof(pair), "%s%s", c->root, TLS_PAIR);
+		add_default_names(c, &map, &dovecot, pair);
 	}
+	buffer_printf(&dovecot, "%s%s", exact.data ? exact.data : "",
+		      wildcard.data ? wildcard.data : "");
 	buffer_puts(&postfix, "# Rendered by mailinit from CERTS_DIR: the chain file per name\n");
 	lookup_table_write(&map, &postfix);
-	if (status == 0) {
-		remove_stale_pairs(dir, c->sni_count);
-		if (provision_write_file(c, "/etc/postfix/sni", &postfix, 0644, 0) != 0 ||
-		    provision_write_file(c, "/etc/dovecot/sni.conf", &dovecot, 0644, 0) != 0)
-			status = -1;
-	}
+	if (status == 0 &&
+	    (provision_write_file(c, "/etc/postfix/sni", &postfix, 0644, 0) != 0 ||
+	     provision_write_file(c, "/etc/dovecot/sni.conf", &dovecot, 0644, 0) != 0))
+		status = -1;
+	if (status == 0)
+		remove_stale_pairs(c, dir);
 	lookup_table_free(&map);
 	buffer_free(&postfix);
 	buffer_free(&dovecot);
-	buffer_free(&pair_path);
+	buffer_free(&exact);
+	buffer_free(&wildcard);
 	return status;
 }
 

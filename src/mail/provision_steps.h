@@ -41,9 +41,10 @@
 #define SNI_MAX 64
 
 struct sni_certificate {
-	char dir[PATH_MAX];  /* the operator's directory, for messages */
-	struct buffer pair;  /* the key, then the chain, as read and checked */
-	struct buffer names; /* the names it is served for: "mail.example.org *.example.org" */
+	char dir[PATH_MAX];    /* the operator's directory, for messages */
+	char id[NAME_MAX + 1]; /* its name: the pair is rendered as SNI_PAIRS/ID.pem */
+	struct buffer pair;    /* the key, then the chain, as read and checked */
+	struct buffer names;   /* the names it is served for: "mail.example.org *.example.org" */
 };
 
 struct context {

@@ -159,6 +159,31 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 				     "RSPAMD_WEB_PASSWORD); loopback: for a proxy in the same pod "
 				     "or network namespace",
 			     .example = "0.0.0.0:11334"},
+    [S_ENABLE_BANS] = {"ENABLE_BANS", KIND_BOOL, "yes",
+		       .help =
+			   "refuse a client address on every port after BAN_AFTER failed logins "
+			   "within BAN_WINDOW (IMAP, POP3, ManageSieve, SMTP AUTH), for "
+			   "BAN_TIME; a change takes a restart",
+		       .example = "no"},
+    [S_BAN_AFTER] = {"BAN_AFTER", KIND_NUMBER, "10", NUMBER(2, 1000),
+		     .help = "failed logins from one address (or IPv6 prefix) that ban it",
+		     .example = "5"},
+    [S_BAN_WINDOW] = {"BAN_WINDOW", KIND_NUMBER, "600", NUMBER(10, 86400),
+		      .unit = "number of seconds",
+		      .help = "the time within which BAN_AFTER failures ban", .example = "3600"},
+    [S_BAN_TIME] = {"BAN_TIME", KIND_NUMBER, "3600", NUMBER(60, 2592000),
+		    .unit = "number of seconds",
+		    .help = "how long a first ban lasts; each new ban of the same address within "
+			    "a week lasts twice the last, up to 30 days",
+		    .example = "86400"},
+    [S_BAN_IGNORE] = {"BAN_IGNORE", KIND_NETWORK_LIST, "",
+		      .help = "networks never banned, beside loopback and TRUSTED_NETWORKS (your "
+			      "office, your monitoring)",
+		      .example = "198.51.100.0/24 [2001:db8:1::]/48"},
+    [S_BAN_IPV6_PREFIX] = {"BAN_IPV6_PREFIX", KIND_NUMBER, "64", NUMBER(32, 128),
+			   .help = "an IPv6 client is counted and banned by this prefix: one "
+				   "host usually holds a whole /64",
+			   .example = "56"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},

@@ -191,6 +191,19 @@ out:
 	EVP_PKEY_free(k);
 }
 
+int tls_days_left(const char *cert_pem, size_t cert_len, bool *not_yet)
+{
+	X509 *x = read_pem(cert_pem, cert_len, false);
+	int days;
+
+	*not_yet = false;
+	if (x == NULL)
+		return INT_MIN;
+	days = days_left(x, not_yet);
+	X509_free(x);
+	return days;
+}
+
 int tls_names(const char *cert_pem, size_t cert_len, struct buffer *names)
 {
 	X509 *x = read_pem(cert_pem, cert_len, false);

@@ -8,6 +8,7 @@
  *	tls_check(cert, key, hostname, refuse_other_names, &problems)
  *	tls_check_pem(cert, cert_pem, len, key, key_pem, len, hostname, refuse, &problems)
  *	tls_names(cert_pem, len, &names)      the DNS names it covers, space-separated
+ *	tls_days_left(cert_pem, len, &not_yet)   days to its expiry
  *
  * DESCRIPTION
  *	tls_wait watches the nearest existing directory of each missing file
@@ -50,5 +51,8 @@ void tls_check_pem(const char *cert, const char *cert_pem, size_t cert_len, cons
 /* The subjectAltName DNS names of the first certificate of CERT_PEM, lower case, each
    after a space but the first, appended to NAMES. 0, or -1 when there is no certificate. */
 int tls_names(const char *cert_pem, size_t cert_len, struct buffer *names);
+/* Whole days until the first certificate of CERT_PEM expires (negative: expired);
+ *NOT_YET when it is not valid yet; INT_MIN when there is no certificate. */
+int tls_days_left(const char *cert_pem, size_t cert_len, bool *not_yet);
 
 #endif

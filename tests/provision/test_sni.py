@@ -8,13 +8,18 @@ from test_check import OK
 
 
 def make_pair(directory, names, cert="fullchain.pem", key="privkey.pem", days=30):
+    """A self-signed pair for NAMES; DAYS < 0: one that expired |DAYS| days ago."""
     directory.mkdir(parents=True, exist_ok=True)
     san = ",".join(f"DNS:{name}" for name in names)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-subj", f"/CN={names[0]}",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=x",
                     "-addext", f"subjectAltName={san}", "-keyout", str(directory / key),
-                    "-out", str(directory / cert), "-days", str(days)],
+                    "-out", str(directory / cert), "-days", str(max(days, 1))],
                    check=True, capture_output=True)
+    if days < 0:  # signed again, to end DAYS from now (in the past)
+        subprocess.run(["openssl", "x509", "-in", str(directory / cert), "-signkey",
+                        str(directory / key), "-days", str(days), "-out", str(directory / cert)],
+                       check=True, capture_output=True)
     return (directory / cert).read_text()
 
 
@@ -101,14 +106,14 @@ def test_a_name_two_certificates_cover_goes_to_the_first_and_removed_pairs_go(ch
     assert first in open(postfix_chain_for(result.out, "mail.example.org")).read()
     assert first not in open(postfix_chain_for(result.out, "mx.example.org")).read()
     pairs = result.out / "etc/ssl/mailinit/sni"
-    assert sorted(p.name for p in pairs.iterdir()) == ["0.pem", "1.pem"]
+    assert sorted(p.name for p in pairs.iterdir()) == ["a.pem", "b.pem"]
     # b taken away: its pair (and key) is no longer in the rendered tree.
     for name in ("fullchain.pem", "privkey.pem"):
         (live / "b" / name).unlink()
     (live / "b").rmdir()
     result = check({**OK, "CERTS_DIR": str(live)}, out="state")
     assert result.status == 0, result.output
-    assert sorted(p.name for p in pairs.iterdir()) == ["0.pem"]
+    assert sorted(p.name for p in pairs.iterdir()) == ["a.pem"]
     assert postfix_chain_for(result.out, "mx.example.org") is None
 
 
@@ -125,3 +130,38 @@ def test_an_unreadable_certs_dir_is_a_problem(check, tmp_path):
     result = check({**OK, "CERTS_DIR": str(tmp_path / "nowhere")}, keep=False)
     assert result.status == 78
     assert f"CERTS_DIR: cannot read {tmp_path}/nowhere: No such file or directory" in result.output
+
+
+def test_an_exact_name_beats_a_wildcard_in_postfix_and_dovecot_alike(check, tmp_path):
+    live = tmp_path / "live"
+    wildcard = make_pair(live / "a-wildcard", ["*.example.org"])
+    exact = make_pair(live / "b-exact", ["mail.example.org"])
+    # The default certificate's own name, under a wildcard of CERTS_DIR, stays its own.
+    make_pair(tmp_path / "default", ["mx.example.org"])
+    result = check({**OK, "MAIL_HOSTNAME": "mx.example.org", "CERTS_DIR": str(live),
+                    "TLS_CERT_FILE": str(tmp_path / "default/fullchain.pem"),
+                    "TLS_KEY_FILE": str(tmp_path / "default/privkey.pem")})
+    assert result.status == 0, result.output
+    out = result.out
+    for name, expected in (("mail.example.org", exact), ("imap.example.org", wildcard)):
+        assert expected in open(postfix_chain_for(out, name) or
+                                postfix_chain_for(out, ".example.org")).read(), name
+        assert expected.strip() in dovecot_cert_for(out, name), name
+    assert postfix_chain_for(out, "mx.example.org") == f"{out}/etc/ssl/mailinit/pair.pem"
+    default = dovecot_cert_for(out, None)
+    assert dovecot_cert_for(out, "mx.example.org") == default
+    assert wildcard.strip() not in default
+
+
+def test_an_expired_certificate_or_a_name_that_is_no_host_name_is_skipped(check, tmp_path):
+    live = tmp_path / "live"
+    make_pair(live / "gone.example.org", ["gone.example.org"], days=-1)
+    make_pair(live / "odd", ["bad{x}.example.org", "fine.example.org"])
+    result = check({**OK, "CERTS_DIR": str(live)})
+    assert result.status == 0, result.output
+    assert (f"CERTS_DIR: {live}/gone.example.org/fullchain.pem: the certificate has expired: "
+            "skipped (renew it, or remove the directory)") in result.output
+    assert 'the name "bad{x}.example.org" is not a host name: not served by it' in result.output
+    assert postfix_chain_for(result.out, "gone.example.org") is None
+    assert postfix_chain_for(result.out, "fine.example.org")
+    assert "bad" not in result.file("/etc/dovecot/sni.conf")
