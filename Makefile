@@ -33,8 +33,9 @@ LIB_OBJS   := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/cli/main.c src/cl
 # PID 1's program: the supervisor and the settings, no OpenSSL (src/cli/init_main.c says why).
 INIT_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/base/*.c src/init/*.c) \
               src/cli/init_main.c src/cli/run.c src/cli/options.c src/cli/usage.c \
-              src/mail/settings.c src/mail/settings_read.c src/mail/settings_check.c \
-              src/mail/validate.c src/mail/domains.c)
+              src/cli/ban_watch.c src/mail/auth_failures.c src/mail/ban_count.c \
+              src/mail/ban_list.c src/mail/settings.c src/mail/settings_read.c \
+              src/mail/settings_check.c src/mail/validate.c src/mail/domains.c)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

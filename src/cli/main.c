@@ -96,6 +96,7 @@ static const struct {
     {"reload", command_reload, false},   {"user", command_admin, true},
     {"alias", command_admin, true},      {"domain", command_admin, true},
     {"dkim", command_admin, true},       {"import", command_admin, true},
+    {"ban", command_ban, false},         {"guard", command_guard, false},
     {"version", command_version, false}, {"help", command_help, false},
 };
 

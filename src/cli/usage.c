@@ -30,6 +30,8 @@ void cli_usage(FILE *out)
 	    "       mailinit domain list\n"
 	    "       mailinit dkim show [DOMAIN] | dkim rotate DOMAIN | dkim remove DOMAIN "
 	    "SELECTOR\n"
+	    "       mailinit ban list | ban add ADDRESS[/PREFIX] [SECONDS] | ban del "
+	    "ADDRESS[/PREFIX]\n"
 	    "       mailinit import DIR              accounts and aliases from "
 	    "docker-mailserver's files\n"
 	    "       mailinit help [settings [--markdown]]   this text, or every setting\n"

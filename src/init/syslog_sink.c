@@ -185,7 +185,7 @@ void syslog_sink_observe(syslog_observer *fn, void *context)
 }
 
 /* One datagram and who sent it; -1 when none is waiting. */
-static ssize_t receive(int fd, char *datagram, size_t size, uid_t *uid)
+static ssize_t receive(int fd, void *datagram, size_t size, uid_t *uid)
 {
 	union {
 		struct cmsghdr header;

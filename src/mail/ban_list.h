@@ -37,8 +37,8 @@
 #include "base/problems.h"
 
 #define BAN_LIST_MAX 10000
-#define BAN_MEMORY   (7 * 86400)
-#define BAN_TIME_MAX (30 * 86400)
+#define BAN_MEMORY   (7L * 86400)
+#define BAN_TIME_MAX (30L * 86400)
 #define BAN_TEXT_MAX 64 /* an address with its prefix, as text */
 
 struct ban_address {

@@ -34,6 +34,8 @@ const struct listener listeners[LISTENER_COUNT] = {
     {"controller", "rspamd", NULL, "/run/rspamd-controller/controller.sock", HTTP_PING, false,
      S_ENABLE_RSPAMD},
     {"redis", "redis", NULL, "/run/redis/redis.sock", REDIS, false, S_ENABLE_RSPAMD},
+    /* mailinit's own: the bans, asked by Postfix (policy) and Dovecot (dict; guard.h). */
+    {"guard", "guard", NULL, "/run/mailinit-guard/policy", POLICY, false, S_ENABLE_BANS},
 };
 
 bool listener_enabled(const struct listener *l, const struct settings *settings)
@@ -103,6 +105,8 @@ void listeners_summary(const struct settings *settings, struct buffer *out)
 		buffer_puts(out, "opendkim, ");
 	if (daemon_runs(settings, "rspamd"))
 		buffer_puts(out, "rspamd, redis, ");
+	if (daemon_runs(settings, "guard"))
+		buffer_puts(out, "guard, ");
 	buffer_free(&parts);
 	parts = (struct buffer){0};
 	daemon_parts(settings, "postfix", &parts);

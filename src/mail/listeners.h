@@ -47,7 +47,7 @@ enum listener_protocol {
 
 struct listener {
 	const char *name;    /* health's name; Postfix's: its master.cf service */
-	const char *daemon;  /* "postfix", "dovecot", "opendkim", "rspamd" or "redis" */
+	const char *daemon;  /* "postfix", "dovecot", "opendkim", "rspamd", "redis", "guard" */
 	const char *summary; /* check's word for it ("imap"), NULL: not named */
 	const char *where;   /* "127.0.0.1:25", or a unix socket's path */
 	enum listener_protocol protocol;
@@ -55,7 +55,7 @@ struct listener {
 	enum setting_id enabled; /* ALWAYS_ON, or the ENABLE_* setting */
 };
 
-#define LISTENER_COUNT 15
+#define LISTENER_COUNT 16
 extern const struct listener listeners[LISTENER_COUNT];
 
 bool listener_enabled(const struct listener *l, const struct settings *settings);

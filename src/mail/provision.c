@@ -230,6 +230,12 @@ static int install(struct context *c)
 	if (options->check)
 		return 0;
 	daemon_dirs_skip_postfix_check();
+	/* The guard keeps the bans there (guard.h); made now, before the supervisor watches
+	   the configuration directory, so that its making is no change to reload for. A
+	   read-only volume: the guard says what that means. */
+	snprintf(lock, sizeof(lock), "%s/state", options->config_dir);
+	if (settings_bool(c->settings, S_ENABLE_BANS))
+		(void)mkdir(lock, 0700);
 
 	if (daemon_dirs_make(c->root) != 0 ||
 	    (settings_bool(c->settings, S_ENABLE_RSPAMD) && daemon_dirs_make_rspamd(gid) != 0) ||

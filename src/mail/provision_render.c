@@ -249,6 +249,7 @@ static void set_template_vars(struct context *c)
 		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
 		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
 	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
+	set_var(c, "BANS_FILE", "%s/state/bans", c->options->config_dir);
 	set_var(c, "SNI_MAPS", "%s%s%s", c->sni_count ? "texthash:" : "",
 		c->sni_count ? c->root : "", c->sni_count ? "/etc/postfix/sni" : "");
 	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
@@ -473,6 +474,10 @@ int provision_render(struct context *c)
 	    render_template(c, "postfix/master.cf", "/etc/postfix/master.cf", master_extra.data,
 			    0644, 0) == 0 &&
 	    render_template(c, "dovecot/dovecot.conf", "/etc/dovecot/dovecot.conf", NULL, 0644,
+			    0) == 0 &&
+	    render_template(c, "mailinit/guard.conf", "/etc/mailinit-guard.conf", NULL, 0644, 0) ==
+		0 &&
+	    render_template(c, "dovecot/bans.conf.ext", "/etc/dovecot/bans.conf.ext", NULL, 0644,
 			    0) == 0 &&
 	    render_template(c, "dovecot/before.sieve", "/etc/dovecot/sieve/before.sieve", NULL,
 			    0644, 0) == 0 &&

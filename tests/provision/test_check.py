@@ -158,7 +158,7 @@ def test_defaults_render_a_configuration_the_daemons_accept(check):
 def test_quota_status_is_asked_only_when_an_account_has_a_quota(check):
     """Dovecot's quota-status costs a third of a delivery's CPU; without a quota every answer
     is DUNNO, so Postfix asks it only once an account has one (on 25, 587 and 465)."""
-    policy = "check_policy_service"
+    policy = "private/quota-status"
     result = check(OK, accounts=f"a@example.test:{GOOD_HASH}\n")
     assert result.status == 0, result.output
     assert policy not in result.file("/etc/postfix/main.cf")
@@ -405,14 +405,14 @@ POSTFIX_PORTS = "postfix (smtp 25, submission 587, submissions 465)"
 
 @pytest.mark.parametrize("env,line", [
     ({"ENABLE_MANAGESIEVE": "yes"},
-     f"dovecot (imap 143/993, pop3 110/995, sieve 4190), opendkim, rspamd, redis, "
+     f"dovecot (imap 143/993, pop3 110/995, sieve 4190), opendkim, rspamd, redis, guard, "
      f"{POSTFIX_PORTS}"),
-    ({}, f"dovecot (imap 143/993, pop3 110/995), opendkim, rspamd, redis, {POSTFIX_PORTS}"),
+    ({}, f"dovecot (imap 143/993, pop3 110/995), opendkim, rspamd, redis, guard, {POSTFIX_PORTS}"),
     ({"ENABLE_POP3": "no", "ENABLE_MANAGESIEVE": "yes", "ENABLE_RSPAMD": "no"},
-     f"dovecot (imap 143/993, sieve 4190), opendkim, {POSTFIX_PORTS}"),
-    ({"ENABLE_IMAP": "no", "ENABLE_DKIM": "no"},
+     f"dovecot (imap 143/993, sieve 4190), opendkim, guard, {POSTFIX_PORTS}"),
+    ({"ENABLE_IMAP": "no", "ENABLE_DKIM": "no", "ENABLE_BANS": "no"},
      f"dovecot (pop3 110/995), rspamd, redis, {POSTFIX_PORTS}"),
-], ids=["everything", "defaults", "no-pop3-no-rspamd", "no-imap-no-dkim"])
+], ids=["everything", "defaults", "no-pop3-no-rspamd", "no-imap-no-dkim-no-bans"])
 def test_check_says_what_it_would_start(check, env, line):
     """One line: items joined by ", ", what is off left out."""
     result = check({**OK, **env})
