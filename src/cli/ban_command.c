@@ -78,7 +78,7 @@ static int list_bans(const char *file)
 static int edit_bans(const struct settings *s, const char *dir, const char *file, bool add,
 		     int argc, char **argv)
 {
-	struct ban_address a, host;
+	struct ban_address a;
 	struct problems problems = {0};
 	char never[2048], text[BAN_TEXT_MAX];
 	unsigned long seconds = (unsigned long)settings_number(s, S_BAN_TIME);
@@ -98,11 +98,11 @@ static int edit_bans(const struct settings *s, const char *dir, const char *file
 		return EX_USAGE;
 	}
 	never_banned(s, never, sizeof(never));
-	ban_address_parse(argv[0], 128, &host);
-	if (add && ban_networks_contain(never, host.bytes)) {
-		log_error("ban add: %s is never banned: it is loopback, or in TRUSTED_NETWORKS or "
-			  "BAN_IGNORE (take it out there first)",
-			  argv[0]);
+	if (add && ban_networks_overlap(never, &a)) {
+		ban_address_format(&a, text, sizeof(text));
+		log_error("ban add: %s is never banned: it is or holds loopback, or an address of "
+			  "TRUSTED_NETWORKS or BAN_IGNORE (take it out there first)",
+			  text);
 		return EX_DATAERR;
 	}
 	if ((lock = lock_directory(dir)) < 0 || (list = ban_list_new()) == NULL)

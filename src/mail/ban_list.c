@@ -120,6 +120,22 @@ bool ban_networks_contain(const char *networks, const unsigned char ip[16])
 	return false;
 }
 
+/* Two networks overlap when the shorter prefix holds the other's first address. */
+bool ban_networks_overlap(const char *networks, const struct ban_address *a)
+{
+	char word[BAN_TEXT_MAX];
+	struct ban_address net;
+
+	while (text_next_word(&networks, word, sizeof(word))) {
+		if (!ban_address_parse(word, 128, &net))
+			continue;
+		if (net.prefix <= a->prefix ? ban_address_contains(&net, a->bytes)
+					    : ban_address_contains(a, net.bytes))
+			return true;
+	}
+	return false;
+}
+
 struct ban_list *ban_list_new(void)
 {
 	return calloc(1, sizeof(struct ban_list));

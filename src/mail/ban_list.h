@@ -65,6 +65,8 @@ bool ban_address_contains(const struct ban_address *net, const unsigned char ip[
 bool ban_address_equal(const struct ban_address *a, const struct ban_address *b);
 /* A network list (TRUSTED_NETWORKS' syntax: 192.0.2.0/24 [2001:db8::]/32) covers ip. */
 bool ban_networks_contain(const char *networks, const unsigned char ip[16]);
+/* Whether A (a host or a prefix) and any network of the list share an address. */
+bool ban_networks_overlap(const char *networks, const struct ban_address *a);
 
 struct ban_list *ban_list_new(void);
 void ban_list_free(struct ban_list *list);

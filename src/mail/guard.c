@@ -32,9 +32,14 @@
 #include "mail/ban_list.h"
 #include "mail/guard.h"
 
+/* One connection of Postfix or Dovecot, read line by line; a line longer than the buffer
+   is skipped (its start and end), never a reason to drop the connection. */
 struct client {
 	int fd; /* -1: free */
 	bool dict;
+	bool skipping; /* inside a line too long to keep */
+	time_t active; /* the last request: the least recent goes first when full */
+	struct guard_policy_request request;
 	size_t len;
 	char buffer[GUARD_LINE_MAX];
 };
@@ -42,6 +47,7 @@ struct client {
 struct guard {
 	const struct guard_config *config;
 	struct ban_list *list, *before; /* before: the list as last read, for what changed */
+	struct stat read_stat;          /* the file as last read or written: unchanged, no read */
 	struct client client[GUARD_CLIENTS_MAX];
 	int bans_fd, policy_fd, dict_fd, inotify_fd, signal_fd;
 	time_t checked; /* bans that ended up to here are logged */
@@ -56,35 +62,72 @@ static void format_time(time_t t, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
-void guard_policy_answer(const struct ban_list *list, const char *request, time_t now, char *answer,
-			 size_t size)
+/* The ban covering ADDRESS, if it is one and may be banned at all. */
+static const struct ban_entry *banned(const struct ban_list *list, const char *never,
+				      const char *address, time_t now)
 {
-	const char *line = strstr(request, "client_address=");
-	char address[BAN_TEXT_MAX], until[32];
 	struct ban_address host;
-	const struct ban_entry *e = NULL;
 
-	/* The attribute at the start of a line, not inside another's value. */
-	while (line && line != request && line[-1] != '\n')
-		line = strstr(line + 1, "client_address=");
-	if (line && sscanf(line, "client_address=%63[0-9a-fA-F.:]", address) == 1 &&
-	    ban_address_parse(address, 128, &host))
-		e = ban_list_find(list, host.bytes, now);
+	if (!ban_address_parse(address, 128, &host) || ban_networks_contain(never, host.bytes))
+		return NULL;
+	return ban_list_find(list, host.bytes, now);
+}
+
+void guard_policy_line(struct guard_policy_request *r, const char *line)
+{
+	static const char name[] = "client_address=";
+	size_t len;
+
+	if (strncmp(line, name, sizeof(name) - 1) != 0)
+		return;
+	line += sizeof(name) - 1;
+	len = strlen(line);
+	if (len < sizeof(r->address)) {
+		memcpy(r->address, line, len + 1);
+		return;
+	}
+	r->address[0] = '\0';
+}
+
+void guard_policy_reply(const struct ban_list *list, const char *never,
+			const struct guard_policy_request *r, time_t now, char *answer, size_t size)
+{
+	const struct ban_entry *e = banned(list, never, r->address, now);
+	char until[32];
+
 	if (e == NULL) {
 		snprintf(answer, size, "action=DUNNO\n\n");
 		return;
 	}
 	format_time(e->until, until, sizeof(until));
 	snprintf(answer, size, "action=REJECT too many failed logins from %s: banned until %s\n\n",
-		 address, until);
+		 r->address, until);
 }
 
-void guard_dict_answer(const struct ban_list *list, const char *line, time_t now, char *answer,
-		       size_t size)
+void guard_policy_answer(const struct ban_list *list, const char *never, const char *request,
+			 time_t now, char *answer, size_t size)
+{
+	struct guard_policy_request r = {0};
+	char line[GUARD_LINE_MAX];
+
+	for (const char *p = request; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			guard_policy_line(&r, line);
+		}
+		p += len + (p[len] == '\n');
+	}
+	guard_policy_reply(list, never, &r, now, answer, size);
+}
+
+void guard_dict_answer(const struct ban_list *list, const char *never, const char *line, time_t now,
+		       char *answer, size_t size)
 {
 	static const char prefix[] = "Lshared/ban/";
 	char address[BAN_TEXT_MAX];
-	struct ban_address host;
 	size_t len;
 
 	answer[0] = '\0';
@@ -95,19 +138,17 @@ void guard_dict_answer(const struct ban_list *list, const char *line, time_t now
 		return;
 	}
 	line += sizeof(prefix) - 1;
-	len = strcspn(line, "\t\n");
+	len = strcspn(line, "\t");
 	if (len >= sizeof(address)) {
 		snprintf(answer, size, "N\n");
 		return;
 	}
 	memcpy(address, line, len);
 	address[len] = '\0';
-	if (ban_address_parse(address, 128, &host) && ban_list_find(list, host.bytes, now))
-		/* Found: the passdb "succeeds" with no password check, and its
-		   result_success = return-fail fails the login (dovecot.conf). */
-		snprintf(answer, size, "O{\"nopassword\":\"y\"}\n");
-	else
-		snprintf(answer, size, "N\n");
+	/* Found: the passdb "succeeds" with no password check, and its result_success =
+	   return-fail fails the login (dovecot.conf). */
+	snprintf(answer, size,
+		 banned(list, never, address, now) ? "O{\"nopassword\":\"y\"}\n" : "N\n");
 }
 
 static int listen_on(const char *path, int type, mode_t mode, gid_t gid)
@@ -138,13 +179,15 @@ static bool has_active(const struct ban_list *list, const struct ban_address *a,
 	return false;
 }
 
-/* The file as it is now; what changed since the last read is logged (mailinit ban). */
-static void reread(struct guard *g, time_t now)
+/* What changed between the lists, one line each (a few: the operator's own edits). */
+static void log_changes(const struct guard *g, time_t now)
 {
-	struct problems problems = {0};
 	char text[BAN_TEXT_MAX], until[32];
 
-	ban_list_load(g->list, g->config->bans_file, &problems);
+	if (g->list->count > 1000 || g->before->count > 1000) { /* no quadratic walk */
+		log_info("ban: the list changed (mailinit ban): %zu entries", g->list->count);
+		return;
+	}
 	for (size_t i = 0; i < g->list->count; i++) {
 		const struct ban_entry *e = &g->list->entry[i];
 
@@ -162,6 +205,27 @@ static void reread(struct guard *g, time_t now)
 			log_info("ban: %s lifted (mailinit ban del)", text);
 		}
 	}
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The file as `mailinit ban` left it, what changed logged. Unchanged since the guard read
+   or wrote it (its own writes, a SIGHUP at every reload): nothing is read, so bans held
+   in memory only (a read-only volume, a full disk) stay. */
+static void reread(struct guard *g, time_t now)
+{
+	struct problems problems = {0};
+	struct stat st;
+
+	if (stat(g->config->bans_file, &st) != 0 || same_file(&st, &g->read_stat))
+		return;
+	g->read_stat = st;
+	ban_list_load(g->list, g->config->bans_file, &problems);
+	log_changes(g, now);
 	*g->before = *g->list;
 }
 
@@ -176,7 +240,7 @@ static void take_ban(struct guard *g, const char *message, time_t now)
 
 	if (sscanf(message, "ban %63s %u %15s", address, &failures, service) != 3 ||
 	    !ban_address_parse(address, g->config->ipv6_prefix, &a) ||
-	    ban_networks_contain(g->config->never, a.bytes))
+	    ban_networks_overlap(g->config->never, &a))
 		return;
 	snprintf(dir, sizeof(dir), "%s", g->config->bans_file);
 	/* Without the lock (a read-only volume), the ban holds in memory all the same. */
@@ -187,6 +251,8 @@ static void take_ban(struct guard *g, const char *message, time_t now)
 		if (lock < 0 || ban_list_save(g->list, g->config->bans_file) != 0)
 			log_error("ban: cannot write %s: the ban holds until the guard restarts",
 				  g->config->bans_file);
+		else
+			stat(g->config->bans_file, &g->read_stat);
 		*g->before = *g->list;
 		ban_address_format(&e->address, text, sizeof(text));
 		format_time(e->until, until, sizeof(until));
@@ -228,51 +294,59 @@ static void drop_client(struct client *c)
 {
 	close(c->fd);
 	c->fd = -1;
-	c->len = 0;
 }
 
-static void accept_client(struct guard *g, int listener, bool dict)
+/* A new connection takes a free slot, or the one idle longest: Postfix and Dovecot connect
+   again by themselves, and a full table must never turn new askers away (they would carry
+   on as if nobody were banned). */
+static void accept_client(struct guard *g, int listener, bool dict, time_t now)
 {
 	int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct client *slot = NULL;
 
 	if (fd < 0)
 		return;
 	for (size_t i = 0; i < GUARD_CLIENTS_MAX; i++) {
-		if (g->client[i].fd < 0) {
-			g->client[i] = (struct client){.fd = fd, .dict = dict};
-			return;
-		}
+		struct client *c = &g->client[i];
+
+		if (c->fd < 0 || slot == NULL || (slot->fd >= 0 && c->active < slot->active))
+			slot = c;
+		if (c->fd < 0)
+			break;
 	}
-	log_warn("guard: more than %d connections at once: one refused", GUARD_CLIENTS_MAX);
-	close(fd);
+	if (slot->fd >= 0)
+		drop_client(slot);
+	*slot = (struct client){.fd = fd, .dict = dict, .active = now};
 }
 
-/* Answer every complete request in the client's buffer; false to drop it. */
-static bool answer_client(struct guard *g, struct client *c, time_t now)
+/* One whole line (TOO_LONG: one that did not fit, its text lost); false to drop. */
+static bool take_line(struct guard *g, struct client *c, const char *line, bool too_long,
+		      time_t now)
 {
-	char answer[256];
-	char *end;
+	char answer[256] = "";
 
-	while ((end = c->dict ? memchr(c->buffer, '\n', c->len)
-			      : memmem(c->buffer, c->len, "\n\n", 2)) != NULL) {
-		size_t used = (size_t)(end - c->buffer) + (c->dict ? 1 : 2);
-
-		*end = '\0';
-		if (c->dict)
-			guard_dict_answer(g->list, c->buffer, now, answer, sizeof(answer));
+	if (c->dict) {
+		if (too_long)
+			snprintf(answer, sizeof(answer), "F\n");
 		else
-			guard_policy_answer(g->list, c->buffer, now, answer, sizeof(answer));
-		if (answer[0] && send(c->fd, answer, strlen(answer), MSG_NOSIGNAL) < 0)
-			return false;
-		memmove(c->buffer, c->buffer + used, c->len - used);
-		c->len -= used;
+			guard_dict_answer(g->list, g->config->never, line, now, answer,
+					  sizeof(answer));
+	} else if (!too_long && line[0] == '\0') { /* the end of a request */
+		guard_policy_reply(g->list, g->config->never, &c->request, now, answer,
+				   sizeof(answer));
+		c->request = (struct guard_policy_request){0};
+	} else if (!too_long) {
+		guard_policy_line(&c->request, line);
 	}
-	return true;
+	c->active = now;
+	return answer[0] == '\0' || send(c->fd, answer, strlen(answer), MSG_NOSIGNAL) >= 0;
 }
 
 static void read_client(struct guard *g, struct client *c, time_t now)
 {
-	ssize_t got = recv(c->fd, c->buffer + c->len, sizeof(c->buffer) - 1 - c->len, 0);
+	ssize_t got = recv(c->fd, c->buffer + c->len, sizeof(c->buffer) - c->len, 0);
+	size_t start = 0;
+	char *newline;
 
 	if (got < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -281,11 +355,23 @@ static void read_client(struct guard *g, struct client *c, time_t now)
 		return;
 	}
 	c->len += (size_t)got;
-	c->buffer[c->len] = '\0';
-	/* A NUL inside, or a request longer than the buffer: not a daemon of ours. */
-	if (memchr(c->buffer, '\0', c->len) || !answer_client(g, c, now) ||
-	    c->len == sizeof(c->buffer) - 1)
-		drop_client(c);
+	while ((newline = memchr(c->buffer + start, '\n', c->len - start)) != NULL) {
+		*newline = '\0';
+		bool ok = take_line(g, c, c->buffer + start, c->skipping, now);
+
+		c->skipping = false;
+		start = (size_t)(newline - c->buffer) + 1;
+		if (!ok) {
+			drop_client(c);
+			return;
+		}
+	}
+	memmove(c->buffer, c->buffer + start, c->len - start);
+	c->len -= start;
+	if (c->len == sizeof(c->buffer)) { /* a line longer than the buffer: skip to its end */
+		c->skipping = true;
+		c->len = 0;
+	}
 }
 
 static void read_signals(struct guard *g, time_t now)
@@ -333,9 +419,9 @@ static void serve(struct guard *g)
 			}
 		}
 		if (fds[2].revents & POLLIN)
-			accept_client(g, g->policy_fd, false);
+			accept_client(g, g->policy_fd, false, now);
 		if (fds[3].revents & POLLIN)
-			accept_client(g, g->dict_fd, true);
+			accept_client(g, g->dict_fd, true, now);
 		if (fds[4].revents & POLLIN) {
 			char events[4096];
 
@@ -405,6 +491,7 @@ int guard_run(const struct guard_config *config)
 
 		ban_list_load(g->list, config->bans_file, &problems);
 		*g->before = *g->list;
+		stat(config->bans_file, &g->read_stat);
 	}
 	log_info("guard: %zu bans in %s, serving Postfix and Dovecot", g->list->count,
 		 config->bans_file);

@@ -37,8 +37,10 @@
 #define GUARD_BANS_SOCKET   GUARD_DIR "/bans.sock"
 #define GUARD_POLICY_SOCKET GUARD_DIR "/policy" /* listeners.c names it too (health) */
 #define GUARD_DICT_SOCKET   GUARD_DIR "/dict"
-#define GUARD_CLIENTS_MAX   64
-#define GUARD_LINE_MAX      2048
+/* Connections at once: Postfix's smtpds keep one each (100 on port 25 by default) and
+   Dovecot's auth a few; when full, the one idle longest is closed for a new one. */
+#define GUARD_CLIENTS_MAX 256
+#define GUARD_LINE_MAX    4096 /* a longer line is skipped, its request answered all the same */
 
 struct guard_config {
 	const char *bans_file; /* CONFIG_DIR/state/bans */
@@ -51,13 +53,21 @@ struct guard_config {
 
 int guard_run(const struct guard_config *config);
 
-/* The protocols, for tests and fuzzing: the answer to one complete request. */
+/* The protocols, for tests and fuzzing. A Postfix policy request is name=value lines, then
+   an empty one; only client_address counts. NEVER: networks never banned (loopback, ...). */
 struct ban_list;
-/* A Postfix policy request (name=value lines): "action=...\n\n" into ANSWER. */
-void guard_policy_answer(const struct ban_list *list, const char *request, time_t now, char *answer,
-			 size_t size);
+struct guard_policy_request {
+	char address[64];
+};
+void guard_policy_line(struct guard_policy_request *r, const char *line);
+void guard_policy_reply(const struct ban_list *list, const char *never,
+			const struct guard_policy_request *r, time_t now, char *answer,
+			size_t size);
+/* A whole request (lines without their empty last one): "action=...\n\n" into ANSWER. */
+void guard_policy_answer(const struct ban_list *list, const char *never, const char *request,
+			 time_t now, char *answer, size_t size);
 /* One Dovecot dict line ("H...", "L<key>\t<user>"): the reply line, or "" for none. */
-void guard_dict_answer(const struct ban_list *list, const char *line, time_t now, char *answer,
-		       size_t size);
+void guard_dict_answer(const struct ban_list *list, const char *never, const char *line, time_t now,
+		       char *answer, size_t size);
 
 #endif

@@ -30,17 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ban_address a;
 	char answer[256];
 
-	if (auth_failure_parse((const char *)data, size, &f)) {
-		/* What comes out is an address, or nothing. */
-		if (!ban_address_parse(f.address, 64, &a) && strspn(f.address, "0123456789abcdefABCDEF.:") != strlen(f.address))
-			__builtin_trap();
-		if (f.attempts == 0 || f.attempts > 10000)
-			__builtin_trap();
-	}
-	guard_policy_answer(banned(), text, 2000, answer, sizeof(answer));
+	/* What comes out is made of an address's characters (take_address), or nothing; what
+	   PID 1 then does with it must not matter: parsed, or not. */
+	if (auth_failure_parse((const char *)data, size, &f))
+		ban_address_parse(f.address, 64, &a);
+	guard_policy_answer(banned(), "127.0.0.0/8 ::1/128", text, 2000, answer, sizeof(answer));
 	if (strncmp(answer, "action=", 7) != 0 || strstr(answer, "\n\n") == NULL)
 		__builtin_trap();
-	guard_dict_answer(banned(), text, 2000, answer, sizeof(answer));
+	guard_dict_answer(banned(), "127.0.0.0/8 ::1/128", text, 2000, answer, sizeof(answer));
 	if (answer[0] && strchr(answer, '\n') != answer + strlen(answer) - 1)
 		__builtin_trap(); /* one reply line, or none */
 	ban_address_parse(text, 64, &a);

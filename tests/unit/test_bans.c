@@ -1,8 +1,13 @@
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "unit.h"
 #include "mail/auth_failures.h"
 #include "mail/ban_count.h"
@@ -205,6 +210,8 @@ static void the_list_bans_longer_each_time_and_survives_its_file(void **state)
 	ban_list_free(again);
 }
 
+#define NEVER "127.0.0.0/8 ::1/128 198.51.100.0/24"
+
 static void the_guard_answers_postfix_and_dovecot(void **state)
 {
 	struct ban_list *list = ban_list_new();
@@ -214,35 +221,152 @@ static void the_guard_answers_postfix_and_dovecot(void **state)
 	(void)state;
 	ban_address_parse("192.0.2.7", 64, &a);
 	ban_list_add(list, &a, 1000, 3600);
-	guard_policy_answer(list,
+	guard_policy_answer(list, NEVER,
 			    "request=smtpd_access_policy\nprotocol_state=RCPT\n"
 			    "client_address=192.0.2.7\nclient_name=unknown",
 			    2000, answer, sizeof(answer));
 	assert_string_equal(answer, "action=REJECT too many failed logins from 192.0.2.7: banned "
 				    "until 1970-01-01 01:16 UTC\n\n");
-	guard_policy_answer(list, "request=smtpd_access_policy\nclient_address=192.0.2.8", 2000,
-			    answer, sizeof(answer));
+	guard_policy_answer(list, NEVER, "request=smtpd_access_policy\nclient_address=192.0.2.8",
+			    2000, answer, sizeof(answer));
 	assert_string_equal(answer, "action=DUNNO\n\n");
 	/* Another attribute's value that looks like it is not it. */
-	guard_policy_answer(list,
+	guard_policy_answer(list, NEVER,
 			    "sasl_username=x client_address=192.0.2.7\nclient_address=192.0.2.9",
 			    2000, answer, sizeof(answer));
 	assert_string_equal(answer, "action=DUNNO\n\n");
-	guard_policy_answer(list, "client_address=192.0.2.7", 5000, answer, sizeof(answer));
+	guard_policy_answer(list, NEVER, "client_address=192.0.2.7", 5000, answer, sizeof(answer));
 	assert_string_equal(answer, "action=DUNNO\n\n"); /* ended */
-	guard_dict_answer(list, "H3\t2\t0\t\tproxy:/run/x:bans", 2000, answer, sizeof(answer));
+	guard_dict_answer(list, NEVER, "H3\t2\t0\t\tproxy:/run/x:bans", 2000, answer,
+			  sizeof(answer));
 	assert_string_equal(answer, "");
-	guard_dict_answer(list, "Lshared/ban/192.0.2.7\talice@example.test", 2000, answer,
+	guard_dict_answer(list, NEVER, "Lshared/ban/192.0.2.7\talice@example.test", 2000, answer,
 			  sizeof(answer));
 	assert_string_equal(answer, "O{\"nopassword\":\"y\"}\n");
-	guard_dict_answer(list, "Lshared/ban/192.0.2.8\talice@example.test", 2000, answer,
+	guard_dict_answer(list, NEVER, "Lshared/ban/192.0.2.8\talice@example.test", 2000, answer,
 			  sizeof(answer));
 	assert_string_equal(answer, "N\n");
-	guard_dict_answer(list, "Lshared/ban/\t", 2000, answer, sizeof(answer));
+	guard_dict_answer(list, NEVER, "Lshared/ban/\t", 2000, answer, sizeof(answer));
 	assert_string_equal(answer, "N\n");
-	guard_dict_answer(list, "Ishared/ban/", 2000, answer, sizeof(answer));
+	guard_dict_answer(list, NEVER, "Ishared/ban/", 2000, answer, sizeof(answer));
 	assert_string_equal(answer, "F\n");
+	/* A ban that holds a never-banned address (added by hand before BAN_IGNORE grew) is
+	   not enforced on it. */
+	ban_address_parse("198.51.100.0/23", 64, &a);
+	ban_list_add(list, &a, 1000, 3600);
+	guard_policy_answer(list, NEVER, "client_address=198.51.100.9", 2000, answer,
+			    sizeof(answer));
+	assert_string_equal(answer, "action=DUNNO\n\n");
+	guard_policy_answer(list, NEVER, "client_address=198.51.101.9", 2000, answer,
+			    sizeof(answer));
+	assert_string_equal(strncmp(answer, "action=REJECT", 13) == 0 ? "x" : answer, "x");
+	assert_true(ban_networks_overlap(NEVER, &a));
+	ban_address_parse("0.0.0.0/0", 64, &a);
+	assert_true(ban_networks_overlap(NEVER, &a)); /* holds loopback */
+	ban_address_parse("198.51.100.7", 64, &a);
+	assert_true(ban_networks_overlap(NEVER, &a));
+	ban_address_parse("192.0.2.0/24", 64, &a);
+	assert_false(ban_networks_overlap(NEVER, &a));
 	ban_list_free(list);
+}
+
+/* The guard itself, over its sockets, in a child: a ban from the datagram socket, a policy
+   request split over writes with a line longer than the guard's buffer, a dict lookup,
+   more connections than it has slots (the oldest give way: the newest is answered). */
+static int connect_to(const char *dir, const char *name)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", dir, name);
+	for (int i = 0; i < 200; i++) {
+		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+			return fd;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void ask(int fd, const char *request, char *answer, size_t size)
+{
+	size_t got = 0;
+
+	assert_int_equal(write(fd, request, strlen(request)), (ssize_t)strlen(request));
+	while (got < size - 1) {
+		ssize_t n = read(fd, answer + got, size - 1 - got);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+		answer[got] = '\0';
+		if (strchr(answer, '\n') && (answer[0] != 'a' || strstr(answer, "\n\n")))
+			break;
+	}
+}
+
+static void the_guard_serves_over_its_sockets(void **state)
+{
+	char dir[] = "/tmp/mailinit-guard-XXXXXX", file[128], path[160], answer[512], cmd[64];
+	static char long_line[10000];
+	struct guard_config config = {.bans_file = file,
+				      .never = NEVER,
+				      .ban_time = 3600,
+				      .ipv6_prefix = 64,
+				      .directory = dir};
+	int fds[GUARD_CLIENTS_MAX + 4];
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/state/bans", dir);
+	if ((pid = fork()) == 0) {
+		capture_begin();
+		_exit(guard_run(&config));
+	}
+	int policy = connect_to(dir, "policy");
+	assert_true(policy >= 0);
+	/* The ban, as PID 1 sends it; then asked until the guard has taken it. */
+	int dgram = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un to = {.sun_family = AF_UNIX};
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s/bans.sock", dir);
+	assert_true(sendto(dgram, "ban 192.0.2.7 10 imap", 21, 0, (struct sockaddr *)&to,
+			   sizeof(to)) == 21);
+	close(dgram);
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	memcpy(long_line, "helo_name=", 10);
+	for (int tries = 0; tries < 100; tries++) {
+		assert_int_equal(write(policy, "request=smtpd_access_policy\n", 28), 28);
+		assert_int_equal(write(policy, long_line, strlen(long_line)),
+				 (ssize_t)strlen(long_line));
+		ask(policy, "\nclient_address=192.0.2.7\n\n", answer, sizeof(answer));
+		if (strncmp(answer, "action=REJECT", 13) == 0)
+			break;
+		usleep(20000);
+	}
+	assert_non_null(strstr(answer, "action=REJECT too many failed logins from 192.0.2.7"));
+	int dict = connect_to(dir, "dict");
+	ask(dict, "H3\t2\t0\t\tproxy:x:bans\nLshared/ban/192.0.2.7\ta@b\n", answer, sizeof(answer));
+	assert_string_equal(answer, "O{\"nopassword\":\"y\"}\n");
+	/* More connections than slots: the idle ones give way, the newest is answered. */
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		assert_true((fds[i] = connect_to(dir, "policy")) >= 0);
+	ask(fds[sizeof(fds) / sizeof(fds[0]) - 1], "client_address=192.0.2.8\n\n", answer,
+	    sizeof(answer));
+	assert_string_equal(answer, "action=DUNNO\n\n");
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close(fds[i]);
+	/* The list is on disk: a new guard starts with it. */
+	snprintf(path, sizeof(path), "%s", file);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	fclose(f);
+	kill(pid, SIGTERM);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(policy);
+	close(dict);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int run_bans_tests(void)
@@ -255,6 +379,7 @@ int run_bans_tests(void)
 	    cmocka_unit_test(counts_ban_at_the_limit_within_the_window_in_fixed_memory),
 	    cmocka_unit_test(the_list_bans_longer_each_time_and_survives_its_file),
 	    cmocka_unit_test(the_guard_answers_postfix_and_dovecot),
+	    cmocka_unit_test(the_guard_serves_over_its_sockets),
 	};
 	return cmocka_run_group_tests_name("bans", tests, NULL, NULL);
 }
