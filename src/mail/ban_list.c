@@ -41,12 +41,12 @@ bool ban_address_parse(const char *text, unsigned ipv6_prefix, struct ban_addres
 
 	if (len == 0 || len >= sizeof(host))
 		return false;
+	if (len > 2 && text[0] == '[' && text[len - 1] == ']') { /* Postfix's [2001:db8::]/32 */
+		text++;
+		len -= 2;
+	}
 	memcpy(host, text, len);
 	host[len] = '\0';
-	if (host[0] == '[' && host[len - 1] == ']') { /* Postfix's [2001:db8::]/32 */
-		memmove(host, host + 1, len - 2);
-		host[len - 2] = '\0';
-	}
 	if (slash) {
 		char *end;
 
