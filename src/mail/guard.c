@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -463,6 +465,8 @@ int guard_run(const struct guard_config *config)
 	}
 	g->config = config;
 	g->checked = time(NULL);
+	/* Told apart from PID 1 (also "mailinit") in ps and /proc. */
+	prctl(PR_SET_NAME, "mailinit-guard", 0, 0, 0);
 	for (size_t i = 0; i < GUARD_CLIENTS_MAX; i++)
 		g->client[i].fd = -1;
 	snprintf(dir, sizeof(dir), "%s", config->bans_file);
@@ -493,6 +497,15 @@ int guard_run(const struct guard_config *config)
 		*g->before = *g->list;
 		stat(config->bans_file, &g->read_stat);
 	}
+	/* Its sockets made and given to Postfix's and Dovecot's groups, it needs no capability:
+	   what it writes is root's own (the bans file, its directory's lock). */
+	cap_t none = cap_init();
+	if (none == NULL || cap_set_proc(none) != 0) {
+		log_error_sys("guard: cannot drop its capabilities");
+		cap_free(none);
+		goto out;
+	}
+	cap_free(none);
 	log_info("guard: %zu bans in %s, serving Postfix and Dovecot", g->list->count,
 		 config->bans_file);
 	serve(g);

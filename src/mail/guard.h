@@ -24,6 +24,8 @@
  *	Both daemons carry on without it if it does not answer (a ban is then
  *	not enforced until it is back: logins must not stop with it).
  *	A change to the file by `mailinit ban add|del` is seen by inotify.
+ *	Once its sockets are made it drops every capability (it stays uid 0, to
+ *	write root's own files) and is named "mailinit-guard" in ps.
  */
 #ifndef MAILINIT_GUARD_H
 #define MAILINIT_GUARD_H

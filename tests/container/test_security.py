@@ -147,6 +147,9 @@ def test_capabilities_of_pid_1_and_every_daemon(server):
             assert effective == 0, (comm, uid, hex(effective))
     unprivileged = {comm for comm, uid, *_ in rows if uid != 0}
     assert {"qmgr", "pickup", "opendkim", "anvil"} <= unprivileged, unprivileged
+    # The bans' guard stays root (for root's own files) with no capability at all.
+    guard = [r for r in rows if r[0] == "mailinit-guard"]
+    assert len(guard) == 1 and guard[0][2] == 0, guard
 
 
 def test_keys_and_password_maps_have_the_right_owner_and_mode(server):
