@@ -31,13 +31,6 @@
 #include "mail/ban_list.h"
 #include "mail/guard.h"
 
-/* Loopback, TRUSTED_NETWORKS, BAN_IGNORE: one list. */
-static void never_banned(const struct settings *s, char *out, size_t size)
-{
-	snprintf(out, size, "127.0.0.0/8 ::1/128 %s %s", settings_get(s, S_TRUSTED_NETWORKS),
-		 settings_get(s, S_BAN_IGNORE));
-}
-
 static void bans_path(const struct provision_options *options, char *dir, char *file, size_t size)
 {
 	snprintf(dir, size, "%s/state", options->config_dir);
@@ -97,7 +90,7 @@ static int edit_bans(const struct settings *s, const char *dir, const char *file
 			  BAN_TIME_MAX);
 		return EX_USAGE;
 	}
-	never_banned(s, never, sizeof(never));
+	ban_never_networks(s, never, sizeof(never));
 	if (add && ban_networks_overlap(never, &a)) {
 		ban_address_format(&a, text, sizeof(text));
 		log_error("ban add: %s is never banned: it is or holds loopback, or an address of "

@@ -80,8 +80,7 @@ void ban_watch_start_at(const struct settings *s, const char *guard_socket)
 	watch.after = (unsigned)settings_number(s, S_BAN_AFTER);
 	watch.window = (unsigned)settings_number(s, S_BAN_WINDOW);
 	watch.ipv6_prefix = (unsigned)settings_number(s, S_BAN_IPV6_PREFIX);
-	snprintf(watch.never, sizeof(watch.never), "127.0.0.0/8 ::1/128 %s %s",
-		 settings_get(s, S_TRUSTED_NETWORKS), settings_get(s, S_BAN_IGNORE));
+	ban_never_networks(s, watch.never, sizeof(watch.never));
 	watch.guard.sun_family = AF_UNIX;
 	snprintf(watch.guard.sun_path, sizeof(watch.guard.sun_path), "%s", guard_socket);
 	watch.any_sender = strcmp(guard_socket, GUARD_BANS_SOCKET) != 0;

@@ -16,6 +16,7 @@
 #include "base/file.h"
 #include "base/text.h"
 #include "mail/ban_list.h"
+#include "mail/settings.h"
 
 static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -118,6 +119,12 @@ bool ban_networks_contain(const char *networks, const unsigned char ip[16])
 			return true;
 	}
 	return false;
+}
+
+void ban_never_networks(const struct settings *s, char *out, size_t size)
+{
+	snprintf(out, size, "127.0.0.0/8 ::1/128 %s %s", settings_get(s, S_TRUSTED_NETWORKS),
+		 settings_get(s, S_BAN_IGNORE));
 }
 
 /* Two networks overlap when the shorter prefix holds the other's first address. */

@@ -24,6 +24,7 @@
 #include "base/template.h"
 #include "base/text.h"
 #include "base/xalloc.h"
+#include "mail/ban_list.h"
 #include "mail/listeners.h"
 #include "mail/networks.h"
 #include "mail/postfix_main_cf.h"
@@ -250,6 +251,9 @@ static void set_template_vars(struct context *c)
 		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
 	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
 	set_var(c, "BANS_FILE", "%s/state/bans", c->options->config_dir);
+	char never[2048];
+	ban_never_networks(c->settings, never, sizeof(never));
+	set_var(c, "BAN_NEVER", "%s", never);
 	set_var(c, "SNI_MAPS", "%s%s%s", c->sni_count ? "texthash:" : "",
 		c->sni_count ? c->root : "", c->sni_count ? "/etc/postfix/sni" : "");
 	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
