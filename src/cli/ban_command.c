@@ -13,7 +13,7 @@
  *	lock, read, changed and written whole; the guard sees the change and
  *	logs it. An IPv6 address is taken with BAN_IPV6_PREFIX, as the counts
  *	are. Addresses that are never banned (loopback, TRUSTED_NETWORKS,
- *	BAN_IGNORE) are refused with the setting to change.
+ *	BAN_IGNORE, PROXY_PROTOCOL_NETWORKS) are refused with the setting to change.
  */
 #include <grp.h>
 #include <limits.h>
@@ -94,7 +94,8 @@ static int edit_bans(const struct settings *s, const char *dir, const char *file
 	if (add && ban_networks_overlap(never, &a)) {
 		ban_address_format(&a, text, sizeof(text));
 		log_error("ban add: %s is never banned: it is or holds loopback, or an address of "
-			  "TRUSTED_NETWORKS or BAN_IGNORE (take it out there first)",
+			  "TRUSTED_NETWORKS, BAN_IGNORE or PROXY_PROTOCOL_NETWORKS (take it out "
+			  "there first)",
 			  text);
 		return EX_DATAERR;
 	}

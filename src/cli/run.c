@@ -17,7 +17,8 @@
  *	mail daemon, and reaches provisioning only through that callback.
  *
  *	Switched services: a service with enabled_by = "ENABLE_X" runs only
- *	when that yes/no setting is on (rspamd and Redis, by ENABLE_RSPAMD). The
+ *	when that yes/no setting is on (rspamd and Redis, by ENABLE_RSPAMD), or
+ *	when that network list is not empty (the gate, PROXY_PROTOCOL_NETWORKS). The
  *	set is fixed for the run: a live reload that turns a switch over is
  *	refused, saying a restart applies it, and the running server keeps on.
  *
@@ -145,18 +146,22 @@ static struct {
 	size_t count;
 } switches;
 
-/* SETTINGS' value of the yes/no setting NAME, its default when unset; -1: no such setting. */
+/* SETTINGS' value of the yes/no setting NAME, its default when unset, or whether the
+   network list NAME is set (PROXY_PROTOCOL_NETWORKS); -1: no such setting. */
 static int switch_value(const struct settings *settings, const char *name)
 {
 	int id = settings_id(name);
 	const char *value, *why;
 	bool on = false;
 
-	if (id < 0 || setting_defs[id].kind != KIND_BOOL)
+	if (id < 0 ||
+	    (setting_defs[id].kind != KIND_BOOL && setting_defs[id].kind != KIND_NETWORK_LIST))
 		return -1;
 	value = settings_get(settings, (enum setting_id)id);
 	if (value == NULL)
 		value = setting_defs[id].fallback;
+	if (setting_defs[id].kind == KIND_NETWORK_LIST)
+		return value && value[strspn(value, " \t")] != '\0';
 	return value && valid_bool(value, &on, &why) && on;
 }
 
@@ -169,7 +174,8 @@ static int take_switches(struct supervisor_config *config, const char *path,
 		int on = name[0] ? switch_value(settings, name) : 1;
 
 		if (on < 0) {
-			log_error("%s: service %s: enabled_by = \"%s\" names no yes/no setting "
+			log_error("%s: service %s: enabled_by = \"%s\" names no yes/no setting or "
+				  "network list "
 				  "(mailinit help settings lists them)",
 				  path, config->services[i].name, name);
 			return -1;

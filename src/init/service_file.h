@@ -41,7 +41,8 @@
  *	        reload_when_changed = "/run/app"   reload only when a file in this
  *	                                  directory (or one below it) changed since
  *	        enabled_by = "ENABLE_X"   only when this switch is on (cli/run.c reads
- *	                                  it as a setting; unset: always runs)
+ *	                                  it as a setting, yes/no or a network list
+ *	                                  that is on when set; unset: always runs)
  *	    }
  *
  *	The services come out sorted by order (ties keep file order).

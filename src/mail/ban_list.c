@@ -123,8 +123,10 @@ bool ban_networks_contain(const char *networks, const unsigned char ip[16])
 
 void ban_never_networks(const struct settings *s, char *out, size_t size)
 {
-	snprintf(out, size, "127.0.0.0/8 ::1/128 %s %s", settings_get(s, S_TRUSTED_NETWORKS),
-		 settings_get(s, S_BAN_IGNORE));
+	/* A load balancer's own address is no client's: were it counted (one sending to the
+	   usual ports without the PROXY protocol), a ban of it would shut out everyone. */
+	snprintf(out, size, "127.0.0.0/8 ::1/128 %s %s %s", settings_get(s, S_TRUSTED_NETWORKS),
+		 settings_get(s, S_BAN_IGNORE), settings_get(s, S_PROXY_PROTOCOL_NETWORKS));
 }
 
 /* Two networks overlap when the shorter prefix holds the other's first address. */

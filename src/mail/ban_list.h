@@ -65,7 +65,8 @@ bool ban_address_contains(const struct ban_address *net, const unsigned char ip[
 bool ban_address_equal(const struct ban_address *a, const struct ban_address *b);
 /* A network list (TRUSTED_NETWORKS' syntax: 192.0.2.0/24 [2001:db8::]/32) covers ip. */
 bool ban_networks_contain(const char *networks, const unsigned char ip[16]);
-/* The networks never banned, as one list: loopback, TRUSTED_NETWORKS, BAN_IGNORE. */
+/* The networks never banned, as one list: loopback, TRUSTED_NETWORKS, BAN_IGNORE,
+   PROXY_PROTOCOL_NETWORKS. */
 struct settings;
 void ban_never_networks(const struct settings *settings, char *out, size_t size);
 /* Whether A (a host or a prefix) and any network of the list share an address. */

@@ -46,7 +46,7 @@
 
 struct guard_config {
 	const char *bans_file; /* CONFIG_DIR/state/bans */
-	const char *never;     /* networks never banned: loopback, TRUSTED_NETWORKS, BAN_IGNORE */
+	const char *never;     /* ban_never_networks */
 	unsigned ban_time;     /* BAN_TIME */
 	unsigned ipv6_prefix;  /* BAN_IPV6_PREFIX */
 	gid_t postfix_gid, dovecot_gid;

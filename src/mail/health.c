@@ -30,6 +30,7 @@
 #include "base/clock.h"
 #include "base/buffer.h"
 #include "base/file.h"
+#include "mail/gate.h"
 #include "mail/health.h"
 #include "mail/health_probe.h"
 #include "mail/listeners.h"
@@ -194,6 +195,73 @@ static bool report_sni_certificates(struct buffer *out, bool json, const char *t
 	return healthy;
 }
 
+/* Whether something listens on TCP PORT, from the kernel's table (/proc/net/tcp and tcp6:
+   "sl local_address:PORT rem_address st", st 0A for LISTEN). Connecting would not do: the
+   proxy ports refuse, and log, everyone but the load balancers. */
+static bool port_listens(unsigned port)
+{
+	static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(tables[i], "re");
+		char line[512];
+		bool found = false;
+
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			char local[64];
+			unsigned state, local_port;
+			const char *colon;
+
+			if (sscanf(line, " %*s %63s %*s %x", local, &state) == 2 && state == 0x0A &&
+			    (colon = strrchr(local, ':')) != NULL &&
+			    sscanf(colon + 1, "%x", &local_port) == 1 && local_port == port)
+				found = true;
+		}
+		if (f)
+			fclose(f);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/* PROXY_PROTOCOL_NETWORKS: every proxy port of an enabled protocol listens. */
+static bool report_proxy_ports(struct buffer *out, bool json, const struct settings *s)
+{
+	const char *networks = settings_get(s, S_PROXY_PROTOCOL_NETWORKS);
+	struct buffer ports = {0}, missing = {0};
+	char detail[512];
+
+	if (networks == NULL || networks[strspn(networks, " ")] == '\0')
+		return true;
+	for (size_t i = 0; i < GATE_PORT_COUNT; i++) {
+		const struct listener *l = NULL;
+
+		for (size_t j = 0; j < LISTENER_COUNT && l == NULL; j++)
+			if (strcmp(listeners[j].name, gate_ports[i].name) == 0)
+				l = &listeners[j];
+		if (l == NULL || !listener_enabled(l, s))
+			continue;
+		struct buffer *into = port_listens(gate_ports[i].port) ? &ports : &missing;
+
+		buffer_printf(into, "%s%u", into->len ? " " : "", gate_ports[i].port);
+	}
+	bool ok = missing.len == 0;
+
+	if (!ok)
+		snprintf(detail, sizeof(detail),
+			 "not listening on %s (the gate for Postfix's, "
+			 "Dovecot for the others: see their log lines)",
+			 missing.data);
+	else
+		snprintf(detail, sizeof(detail), "PROXY protocol from the load balancers on %s",
+			 ports.data ? ports.data : "");
+	report(out, json, "proxy", networks, ok, ok ? "ok" : "FAIL", detail, 0);
+	buffer_free(&ports);
+	buffer_free(&missing);
+	return ok;
+}
+
 int health_run(const struct settings *s, bool json, const char *reload_status,
 	       const char *sni_table)
 {
@@ -235,6 +303,7 @@ int health_run(const struct settings *s, bool json, const char *reload_status,
 			  : "ok",
 	       detail, 0);
 	healthy &= report_sni_certificates(&out, json, sni_table);
+	healthy &= report_proxy_ports(&out, json, s);
 	report_configuration(&out, json, reload_status);
 	if (json) {
 		/* Wrap the checks: {"healthy":..,"checks":[..]} */

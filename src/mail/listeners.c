@@ -111,5 +111,9 @@ void listeners_summary(const struct settings *settings, struct buffer *out)
 	parts = (struct buffer){0};
 	daemon_parts(settings, "postfix", &parts);
 	buffer_printf(out, "postfix (%s)", parts.data ? parts.data : "");
+	/* PROXY_PROTOCOL_NETWORKS: the gate in front of Postfix's proxy ports (gate.h). */
+	const char *proxy = settings_get(settings, S_PROXY_PROTOCOL_NETWORKS);
+	if (proxy && proxy[strspn(proxy, " ")] != '\0')
+		buffer_puts(out, ", gate (PROXY protocol ports)");
 	buffer_free(&parts);
 }

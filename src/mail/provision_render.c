@@ -25,6 +25,7 @@
 #include "base/text.h"
 #include "base/xalloc.h"
 #include "mail/ban_list.h"
+#include "mail/gate.h"
 #include "mail/listeners.h"
 #include "mail/networks.h"
 #include "mail/postfix_main_cf.h"
@@ -77,6 +78,8 @@ static const char *lookup(const char *name, void *context)
 	const char *listen = listeners_template_value(name); /* LISTEN_NAME: ports, sockets */
 
 	if (listen)
+		return listen;
+	if ((listen = gate_template_value(name)) != NULL) /* PROXY_PORT_NAME */
 		return listen;
 	int id = settings_id(name);
 
@@ -210,8 +213,6 @@ static void set_quota_check(struct context *c)
 		any = c->accounts.account[i].quota != 0;
 	set_var(c, "QUOTA_CHECK", "%s%s%s", any ? "check_policy_service unix:" : "",
 		any ? listeners_template_value("LISTEN_QUOTA") : "", any ? ", " : "");
-	set_var(c, "QUOTA_CHECK_O", "%s%s%s", any ? "check_policy_service,unix:" : "",
-		any ? listeners_template_value("LISTEN_QUOTA") : "", any ? "," : "");
 }
 
 static void set_template_vars(struct context *c)
@@ -254,6 +255,15 @@ static void set_template_vars(struct context *c)
 	char never[2048];
 	ban_never_networks(c->settings, never, sizeof(never));
 	set_var(c, "BAN_NEVER", "%s", never);
+	/* The load balancers, in Dovecot's spelling (no brackets), which the gate reads too. */
+	domains = (struct buffer){0};
+	networks = settings_get(c->settings, S_PROXY_PROTOCOL_NETWORKS);
+	while (text_next_word(&networks, network, sizeof(network))) {
+		buffer_puts(&domains, domains.len ? " " : "");
+		network_write(network, false, &domains);
+	}
+	set_var(c, "PROXY_NETWORKS", "%s", domains.data ? domains.data : "");
+	buffer_free(&domains);
 	set_var(c, "SNI_MAPS", "%s%s%s", c->sni_count ? "texthash:" : "",
 		c->sni_count ? c->root : "", c->sni_count ? "/etc/postfix/sni" : "");
 	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
@@ -480,6 +490,8 @@ int provision_render(struct context *c)
 	    render_template(c, "dovecot/dovecot.conf", "/etc/dovecot/dovecot.conf", NULL, 0644,
 			    0) == 0 &&
 	    render_template(c, "mailinit/guard.conf", "/etc/mailinit-guard.conf", NULL, 0644, 0) ==
+		0 &&
+	    render_template(c, "mailinit/gate.conf", "/etc/mailinit-gate.conf", NULL, 0644, 0) ==
 		0 &&
 	    render_template(c, "dovecot/bans.conf.ext", "/etc/dovecot/bans.conf.ext", NULL, 0644,
 			    0) == 0 &&

@@ -184,6 +184,14 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			   .help = "an IPv6 client is counted and banned by this prefix: one "
 				   "host usually holds a whole /64",
 			   .example = "56"},
+    [S_PROXY_PROTOCOL_NETWORKS] = {"PROXY_PROTOCOL_NETWORKS", KIND_NETWORK_LIST, "",
+				   .help = "load balancers that may send the PROXY protocol (v1 "
+					   "or v2) on the proxy ports 12525, 10465, 10587, 10143, "
+					   "10993, 10110, 10995 and 14190, so that the daemons see "
+					   "the real client address; a connection from anywhere "
+					   "else to those ports is closed; a change between empty "
+					   "and not takes a restart",
+				   .example = "10.0.0.5/32"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},

@@ -170,9 +170,11 @@ def test_quota_status_is_asked_only_when_an_account_has_a_quota(check):
                      r"reject_unknown_recipient_domain, check_policy_service "
                      r"unix:/var/spool/postfix/private/quota-status, permit_mynetworks,",
                      result.file("/etc/postfix/main.cf"), re.M)
+    assert re.search(r"^mua_recipient_restrictions = check_policy_service "
+                     r"unix:/var/spool/postfix/private/quota-status, permit_sasl_authenticated, "
+                     r"reject$", result.file("/etc/postfix/main.cf"), re.M)
     assert result.file("/etc/postfix/master.cf").count(
-        "smtpd_recipient_restrictions=check_policy_service,unix:/var/spool/postfix/private/"
-        "quota-status,permit_sasl_authenticated,reject") == 2
+        "smtpd_recipient_restrictions=$mua_recipient_restrictions") == 2
 
 
 def test_no_open_relay_and_auth_only_over_tls(check):
@@ -189,7 +191,10 @@ def test_no_open_relay_and_auth_only_over_tls(check):
     submission = master_cf.split("submission inet")[1].split("submissions inet")[0]
     assert "smtpd_tls_security_level=encrypt" in submission
     assert "smtpd_sasl_auth_enable=yes" in submission
-    assert "reject_sender_login_mismatch" in submission
+    assert "smtpd_sender_restrictions=$mua_sender_restrictions" in submission
+    assert re.search(r"^mua_sender_restrictions = reject_sender_login_mismatch$", main_cf, re.M)
+    assert re.search(r"^mua_relay_restrictions = permit_sasl_authenticated, reject$", main_cf,
+                     re.M)
     assert "smtpd_tls_wrappermode=yes" in master_cf.split("submissions inet")[1]
     dovecot = result.file("/etc/dovecot/dovecot.conf")
     assert "ssl = required" in dovecot and "disable_plaintext_auth = yes" in dovecot

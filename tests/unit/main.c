@@ -21,6 +21,7 @@ int main(void)
 	failed += run_syslog_tests();
 	failed += run_watch_tests();
 	failed += run_bans_tests();
+	failed += run_gate_tests();
 	failed += run_lookup_table_tests();
 	failed += run_text_tests();
 	failed += run_sessions_tests();

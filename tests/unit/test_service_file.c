@@ -167,12 +167,15 @@ static void the_shipped_configuration_loads(void **state)
 	capture_end(msg, sizeof(msg));
 	if (status != 0)
 		fail_msg("configs/services.conf: %s", msg);
-	/* Postfix stops first: it is last in start order; Redis stops last, after rspamd. */
-	assert_string_equal(c.services[c.count - 1].name, "postfix");
-	assert_non_null(c.services[c.count - 1].pidfile);
+	/* The gate stops first (no proxied client comes in), then Postfix: they are last in
+	   start order; Redis stops last, after rspamd. */
+	assert_string_equal(c.services[c.count - 1].name, "gate");
+	assert_string_equal(c.services[c.count - 1].enabled_by, "PROXY_PROTOCOL_NETWORKS");
+	assert_string_equal(c.services[c.count - 2].name, "postfix");
+	assert_non_null(c.services[c.count - 2].pidfile);
 	assert_string_equal(c.services[0].name, "redis");
 	assert_string_equal(c.services[0].enabled_by, "ENABLE_RSPAMD");
-	assert_string_equal(c.services[c.count - 2].name, "rspamd");
+	assert_string_equal(c.services[c.count - 3].name, "rspamd");
 	services_free(&c);
 }
 

@@ -29,5 +29,6 @@ int run_lookup_table_tests(void);
 int run_text_tests(void);
 int run_sessions_tests(void);
 int run_bans_tests(void);
+int run_gate_tests(void);
 
 #endif
