@@ -68,3 +68,15 @@ def test_the_kustomization_lists_every_manifest():
     listed = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())["resources"]
     assert sorted(listed) == sorted(p.name for p in DEPLOY.glob("*.yaml")
                                     if p.name != "kustomization.yaml")
+
+
+def test_the_proxy_ports_are_the_ones_the_gate_and_dovecot_listen_on():
+    """px-NAME: NAME's proxy port (PROXY_PROTOCOL_NETWORKS), as src/mail/gate.c lists them."""
+    import re
+    table = dict((name, int(port)) for name, port in re.findall(
+        r'\{"(\w+)", (\d+), ', (ROOT / "src/mail/gate.c").read_text()))
+    container = documents()["StatefulSet"]["spec"]["template"]["spec"]["containers"][0]
+    proxied = {p["name"][3:]: p["containerPort"] for p in container["ports"]
+               if p["name"].startswith("px-")}
+    # ManageSieve (4190) is not published by these manifests, nor is its proxy port.
+    assert proxied == {k: v for k, v in table.items() if k != "managesieve"}
