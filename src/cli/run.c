@@ -206,15 +206,18 @@ static int switches_unchanged(const struct provision_options *options)
 	if (cli_load_settings(options, &now, true) == 0) {
 		for (size_t i = 0; i < switches.count; i++) {
 			int on = switch_value(&now, switches.name[i]);
+			int id = settings_id(switches.name[i]);
+			bool list = id >= 0 && setting_defs[id].kind == KIND_NETWORK_LIST;
 
 			if (on < 0 || on == switches.on[i])
 				continue;
-			log_error("reload: %s is now %s (%s) but was %s at the start: it starts or "
-				  "stops services, so it takes a restart of the container; nothing "
-				  "was changed",
-				  switches.name[i], on ? "yes" : "no",
-				  now.origin[settings_id(switches.name[i])],
-				  switches.on[i] ? "yes" : "no");
+			log_error(
+			    "reload: %s is now %s (%s) but was %s at the start: it starts or "
+			    "stops services, so it takes a restart of the container; nothing "
+			    "was changed",
+			    switches.name[i], on ? (list ? "set" : "yes") : (list ? "empty" : "no"),
+			    now.origin[id],
+			    switches.on[i] ? (list ? "set" : "yes") : (list ? "empty" : "no"));
 			status = EX_CONFIG;
 		}
 	}

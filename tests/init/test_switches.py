@@ -39,7 +39,8 @@ def test_a_switch_that_names_no_yes_no_setting_stops_the_start(start, tmp_path):
         run = start(config(service("filter", [DAEMON, "filter", str(tmp_path)],
                                    enabled_by=name)), env={})
         assert run.wait(timeout=30) == 78, run.log()
-        assert f'service filter: enabled_by = "{name}" names no yes/no setting' in run.log()
+        assert (f'service filter: enabled_by = "{name}" names no yes/no setting or network '
+                f'list') in run.log()
 
 
 def test_a_reload_that_turns_a_switch_over_is_refused_and_nothing_stops(start, tmp_path):
@@ -53,5 +54,31 @@ def test_a_reload_that_turns_a_switch_over_is_refused_and_nothing_stops(start, t
     assert "filter: reloading" not in run.log() and "filter: stopped" not in run.log()
     status = tmp_path / "root" / "reload-status"
     wait_until(lambda: status.exists() and "refused" in status.read_text(), what="refused")
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+
+def test_a_network_list_is_a_switch_on_when_set(start, tmp_path):
+    """The gate runs by PROXY_PROTOCOL_NETWORKS: set, it runs; empty, it does not; emptied by
+    a reload, the reload is refused in those words."""
+    gate = [service("gate", [DAEMON, "gate", str(tmp_path)], order=4,
+                    enabled_by="PROXY_PROTOCOL_NETWORKS"),
+            service("mta", [DAEMON, "mta", str(tmp_path)], order=3)]
+    run = start(config(*gate), env={"PROXY_PROTOCOL_NETWORKS": ""})
+    run.wait_log(r"mta: started with pid")
+    assert "PROXY_PROTOCOL_NETWORKS is off: gate does not run" in run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "mailinit.conf").write_text(
+        'proxy_protocol_networks = "10.0.0.5/32"\n')
+    run = start(config(*gate, provision="true"), env=provisioning_env(tmp_path))
+    run.wait_log(r"gate: started with pid")
+    (tmp_path / "config" / "mailinit.conf").write_text('proxy_protocol_networks = ""\n')
+    run.kill(signal.SIGHUP)
+    run.wait_log(r"reload: PROXY_PROTOCOL_NETWORKS is now empty \(\S+/config/mailinit.conf:1\) "
+                 r"but was set at the start")
+    assert "gate: stopped" not in run.log()
     run.kill(signal.SIGTERM)
     assert run.wait(timeout=30) == 0, run.log()
