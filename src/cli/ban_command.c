@@ -73,7 +73,7 @@ static int edit_bans(const struct settings *s, const char *dir, const char *file
 {
 	struct ban_address a;
 	struct problems problems = {0};
-	char never[2048], text[BAN_TEXT_MAX];
+	char never[BAN_NEVER_MAX], text[BAN_TEXT_MAX];
 	unsigned long seconds = (unsigned long)settings_number(s, S_BAN_TIME);
 	struct ban_list *list;
 	int lock, status = 0;
@@ -195,7 +195,7 @@ static int read_guard_conf(const char *path, struct guard_config *config, char *
 
 int command_guard(int argc, char **argv)
 {
-	static char file[PATH_MAX], never[4096];
+	static char file[PATH_MAX], never[BAN_NEVER_MAX];
 	struct guard_config config = {
 	    .bans_file = file,
 	    .never = never,

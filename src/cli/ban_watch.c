@@ -24,7 +24,7 @@
 static struct {
 	struct ban_count counts;
 	unsigned after, window, ipv6_prefix;
-	char never[2048]; /* loopback, TRUSTED_NETWORKS, BAN_IGNORE */
+	char never[BAN_NEVER_MAX]; /* ban_never_networks */
 	struct sockaddr_un guard;
 	bool any_sender; /* tests */
 	int fd;

@@ -99,6 +99,10 @@ bool ban_address_contains(const struct ban_address *net, const unsigned char ip[
 {
 	unsigned whole = net->prefix / 8, bits = net->prefix % 8;
 
+	/* An IPv6 network holds no IPv4 client, as for Postfix and Dovecot: ::/0 or ::/96 would
+	   otherwise hold every ::ffff:a.b.c.d. */
+	if (is_v4(net->bytes) != is_v4(ip))
+		return false;
 	if (memcmp(net->bytes, ip, whole) != 0)
 		return false;
 	return bits == 0 || ((net->bytes[whole] ^ ip[whole]) & (0xff00u >> bits)) == 0;
@@ -121,12 +125,15 @@ bool ban_networks_contain(const char *networks, const unsigned char ip[16])
 	return false;
 }
 
-void ban_never_networks(const struct settings *s, char *out, size_t size)
+bool ban_never_networks(const struct settings *s, char *out, size_t size)
 {
 	/* A load balancer's own address is no client's: were it counted (one sending to the
 	   usual ports without the PROXY protocol), a ban of it would shut out everyone. */
-	snprintf(out, size, "127.0.0.0/8 ::1/128 %s %s %s", settings_get(s, S_TRUSTED_NETWORKS),
-		 settings_get(s, S_BAN_IGNORE), settings_get(s, S_PROXY_PROTOCOL_NETWORKS));
+	int n =
+	    snprintf(out, size, "127.0.0.0/8 ::1/128 %s %s %s", settings_get(s, S_TRUSTED_NETWORKS),
+		     settings_get(s, S_BAN_IGNORE), settings_get(s, S_PROXY_PROTOCOL_NETWORKS));
+
+	return n >= 0 && (size_t)n < size;
 }
 
 /* Two networks overlap when the shorter prefix holds the other's first address. */

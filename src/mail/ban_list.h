@@ -67,8 +67,9 @@ bool ban_address_equal(const struct ban_address *a, const struct ban_address *b)
 bool ban_networks_contain(const char *networks, const unsigned char ip[16]);
 /* The networks never banned, as one list: loopback, TRUSTED_NETWORKS, BAN_IGNORE,
    PROXY_PROTOCOL_NETWORKS. */
+#define BAN_NEVER_MAX 4096 /* the list as one line; settings_check refuses longer */
 struct settings;
-void ban_never_networks(const struct settings *settings, char *out, size_t size);
+bool ban_never_networks(const struct settings *settings, char *out, size_t size); /* false: cut */
 /* Whether A (a host or a prefix) and any network of the list share an address. */
 bool ban_networks_overlap(const char *networks, const struct ban_address *a);
 

@@ -58,20 +58,27 @@ const char *gate_template_value(const char *name)
 
 int gate_read_conf(const char *conf, char *out, size_t size)
 {
+	static const char key[] = "networks = ";
 	char *text = file_read(conf, NULL);
-	const char *line = text ? strstr(text, "\nnetworks = ") : NULL;
-	size_t len;
+	const char *line = text;
 
-	if (text && line == NULL && strncmp(text, "networks = ", 11) == 0)
-		line = text - 1;
-	if (line == NULL || (len = strcspn(line + 12, "\n")) >= size) {
+	if (text == NULL) {
+		log_error_sys("gate: cannot read %s", conf);
+		return -1;
+	}
+	/* The line that starts with the key (comments above it may name it too). */
+	while (line && strncmp(line, key, strlen(key)) != 0)
+		line = (line = strchr(line, '\n')) ? line + 1 : NULL;
+	size_t len = line ? strcspn(line + strlen(key), "\n") : 0;
+
+	if (line == NULL || len >= size) {
 		log_error("gate: %s has no \"networks = ...\" line (provisioning renders it): run "
 			  "mailinit check",
 			  conf);
 		free(text);
 		return -1;
 	}
-	memcpy(out, line + 12, len);
+	memcpy(out, line + strlen(key), len);
 	out[len] = '\0';
 	free(text);
 	return 0;
@@ -153,13 +160,7 @@ enum gate_outcome gate_take(int client, const char *networks, const char *socket
 
 	if (!peer_of(client, ip, text, sizeof(text)) || !ban_networks_contain(networks, ip))
 		return GATE_REFUSED;
-	if (pass_to(socket_path, client) != 0) {
-		log_warn("gate: a connection from %s could not be handed to Postfix (%s: %s); it "
-			 "was closed, the load balancer's client may try again",
-			 text, socket_path, strerror(errno));
-		return GATE_FAILED;
-	}
-	return GATE_PASSED;
+	return pass_to(socket_path, client) == 0 ? GATE_PASSED : GATE_FAILED;
 }
 
 /* [::]:PORT taking IPv4 too, or 0.0.0.0:PORT where the kernel has no IPv6. -1 said. */
@@ -190,35 +191,51 @@ static int listen_port(unsigned port)
 	return fd;
 }
 
-struct refusals {
-	time_t minute;   /* the minute being counted */
-	unsigned logged; /* lines of it so far */
-	unsigned quiet;  /* refused beyond GATE_REFUSALS_LOGGED, not logged one by one */
+/* Lines of one kind, GATE_LINES_A_MINUTE a minute; the rest counted in one line. A scan of
+   the proxy ports, or a flood while Postfix is down, must not flood the log. */
+struct log_budget {
+	time_t minute;    /* the minute being counted */
+	unsigned logged;  /* lines of it so far */
+	unsigned quiet;   /* beyond the budget, not logged one by one */
+	const char *what; /* "refused ...", for the count's line */
 };
 
-/* A scan of the proxy ports must not flood the log: GATE_REFUSALS_LOGGED a minute. */
-static void log_refusal(struct refusals *r, int client, unsigned port)
+static bool log_allowed(struct log_budget *b)
 {
 	time_t minute = time(NULL) / 60;
+
+	if (minute != b->minute) {
+		if (b->quiet)
+			log_warn("gate: %u more connections %s in a minute", b->quiet, b->what);
+		b->minute = minute;
+		b->logged = b->quiet = 0;
+	}
+	if (b->logged >= GATE_LINES_A_MINUTE) {
+		b->quiet++;
+		return false;
+	}
+	b->logged++;
+	return true;
+}
+
+static void log_outcome(struct log_budget budget[2], enum gate_outcome outcome, int client,
+			unsigned port, const char *socket_path, int error)
+{
 	unsigned char ip[16];
 	char text[INET6_ADDRSTRLEN] = "an unknown address";
 
-	if (minute != r->minute) {
-		if (r->quiet)
-			log_warn("gate: %u more connections refused in a minute, from outside "
-				 "PROXY_PROTOCOL_NETWORKS",
-				 r->quiet);
-		*r = (struct refusals){.minute = minute};
-	}
-	if (r->logged >= GATE_REFUSALS_LOGGED) {
-		r->quiet++;
+	if (outcome == GATE_PASSED || !log_allowed(&budget[outcome == GATE_FAILED]))
 		return;
-	}
-	r->logged++;
 	peer_of(client, ip, text, sizeof(text));
-	log_warn("gate: refused a connection from %s to port %u: not in PROXY_PROTOCOL_NETWORKS "
-		 "(only a load balancer sends the PROXY protocol there)",
-		 text, port);
+	if (outcome == GATE_REFUSED)
+		log_warn("gate: refused a connection from %s to port %u: not in "
+			 "PROXY_PROTOCOL_NETWORKS (only a load balancer sends the PROXY protocol "
+			 "there)",
+			 text, port);
+	else
+		log_warn("gate: a connection from %s could not be handed to Postfix (%s: %s); it "
+			 "was closed, the load balancer's client may try again",
+			 text, socket_path, strerror(error));
 }
 
 static int open_signals(void)
@@ -234,14 +251,27 @@ static int open_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* CONF's networks again (SIGHUP). Unreadable, none: closed to everyone until the next. */
+static void reread(struct gate_config *config)
+{
+	if (gate_read_conf(config->conf, config->networks, sizeof(config->networks)) == 0) {
+		log_info("gate: Postfix's proxy ports open to %s", config->networks);
+		return;
+	}
+	config->networks[0] = '\0';
+	log_error("gate: Postfix's proxy ports are closed to everyone until %s can be read",
+		  config->conf);
+}
+
 int gate_run(struct gate_config *config)
 {
 	struct pollfd fds[1 + GATE_PORT_COUNT];
 	const struct gate_port *port[GATE_PORT_COUNT];
 	char path[GATE_PORT_COUNT][256];
-	struct refusals refusals = {0};
+	struct log_budget budget[2] = {{.what = "refused, from outside PROXY_PROTOCOL_NETWORKS"},
+				       {.what = "not handed to Postfix"}};
 	nfds_t n = 1;
-	bool stop = false;
+	bool stop = false, paused = false;
 
 	prctl(PR_SET_NAME, "mailinit-gate", 0, 0, 0);
 	if (gate_read_conf(config->conf, config->networks, sizeof(config->networks)) != 0)
@@ -263,32 +293,45 @@ int gate_run(struct gate_config *config)
 	}
 	log_info("gate: Postfix's proxy ports open to %s", config->networks);
 	while (!stop) {
-		if (poll(fds, n, -1) < 0 && errno != EINTR) {
+		/* Out of descriptors or memory: the listeners rest GATE_PAUSE_MS, not spin. */
+		for (nfds_t i = 1; i < n; i++)
+			fds[i].events = paused ? 0 : POLLIN;
+		int ready = poll(fds, n, paused ? GATE_PAUSE_MS : -1);
+
+		if (ready < 0 && errno != EINTR) {
 			log_error_sys("gate: poll");
 			return EX_OSERR;
 		}
+		paused = false;
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo info;
 
 			while (read(fds[0].fd, &info, sizeof(info)) == sizeof(info)) {
-				if (info.ssi_signo != SIGHUP)
+				if (info.ssi_signo == SIGHUP)
+					reread(config);
+				else
 					stop = true;
-				else if (gate_read_conf(config->conf, config->networks,
-							sizeof(config->networks)) == 0)
-					log_info("gate: Postfix's proxy ports open to %s",
-						 config->networks);
 			}
 		}
-		for (nfds_t i = 1; i < n; i++) {
+		for (nfds_t i = 1; i < n && !paused; i++) {
 			int client;
 
 			if (!(fds[i].revents & POLLIN))
 				continue;
-			/* Blocking, as Postfix wants it: the descriptor is shared with it. */
-			while ((client = accept4(fds[i].fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-				if (gate_take(client, config->networks, path[i - 1]) ==
-				    GATE_REFUSED)
-					log_refusal(&refusals, client, port[i - 1]->port);
+			/* A few at a time, each port and the signals in turn. Blocking, as Postfix
+			   wants it: the descriptor is shared with it. */
+			for (int k = 0; k < GATE_ACCEPTS_A_TURN; k++) {
+				client = accept4(fds[i].fd, NULL, NULL, SOCK_CLOEXEC);
+				if (client < 0) {
+					if (errno == EMFILE || errno == ENFILE ||
+					    errno == ENOBUFS || errno == ENOMEM)
+						paused = true;
+					break;
+				}
+				enum gate_outcome outcome =
+				    gate_take(client, config->networks, path[i - 1]);
+				log_outcome(budget, outcome, client, port[i - 1]->port, path[i - 1],
+					    errno);
 				close(client);
 			}
 		}

@@ -25,10 +25,12 @@
  *	others), so no PROXY parser of ours sits in front of the mail.
  *
  *	The gate reads nothing from a client and writes nothing to it. It runs
- *	as its own user in group postdrop (to reach Postfix's public/
- *	directory, which the setgid postdrop command opens to everyone
- *	anyway), with no capability: its ports are above 1024. SIGHUP reads
- *	CONF's networks again; SIGTERM ends it.
+ *	as its own user with group postdrop alone (Postfix's public/ directory
+ *	is open to that group: pickup, qmgr, flush, showq and these pass
+ *	services), with no capability: its ports are above 1024. SIGHUP reads
+ *	CONF's networks again (unreadable: closed to everyone until the next
+ *	one); SIGTERM ends it. Refused and failed connections are logged at
+ *	most GATE_LINES_A_MINUTE a minute each, the rest counted.
  */
 #ifndef MAILINIT_GATE_H
 #define MAILINIT_GATE_H
@@ -47,9 +49,12 @@ struct gate_port {
 extern const struct gate_port gate_ports[GATE_PORT_COUNT];
 
 #define GATE_POSTFIX_PUBLIC "/var/spool/postfix/public"
+#define GATE_USER           "_mailgate" /* services.conf runs it so; health checks it */
 #define GATE_NETWORKS_MAX   4096
-/* Refused connections logged one by one, per minute; the rest are counted in one line. */
-#define GATE_REFUSALS_LOGGED 10
+/* Refused (or failed) connections logged one by one, per minute; the rest in one line. */
+#define GATE_LINES_A_MINUTE 10
+#define GATE_ACCEPTS_A_TURN 64  /* then the other ports and the signals get their turn */
+#define GATE_PAUSE_MS       100 /* out of descriptors: the listeners rest this long */
 
 struct gate_config {
 	const char *conf;        /* CONF: "networks = ...", read at start and on SIGHUP */

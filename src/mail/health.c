@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -195,41 +196,47 @@ static bool report_sni_certificates(struct buffer *out, bool json, const char *t
 	return healthy;
 }
 
-/* Whether something listens on TCP PORT, from the kernel's table (/proc/net/tcp and tcp6:
-   "sl local_address:PORT rem_address st", st 0A for LISTEN). Connecting would not do: the
-   proxy ports refuse, and log, everyone but the load balancers. */
-static bool port_listens(unsigned port)
+/* The owner of the socket listening on TCP PORT, from the kernel's table (/proc/net/tcp and
+   tcp6: "sl local_address:PORT rem_address st queues timer retransmits uid"; st 0A is
+   LISTEN); -1: nothing listens. Connecting would not do: the proxy ports refuse, and log,
+   everyone but the load balancers. */
+static long port_owner(unsigned port)
 {
 	static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
 
 	for (size_t i = 0; i < 2; i++) {
 		FILE *f = fopen(tables[i], "re");
 		char line[512];
-		bool found = false;
+		long owner = -1;
 
-		while (f && !found && fgets(line, sizeof(line), f)) {
+		while (f && owner < 0 && fgets(line, sizeof(line), f)) {
 			char local[64];
 			unsigned state, local_port;
+			long uid;
 			const char *colon;
 
-			if (sscanf(line, " %*s %63s %*s %x", local, &state) == 2 && state == 0x0A &&
-			    (colon = strrchr(local, ':')) != NULL &&
+			if (sscanf(line, " %*s %63s %*s %x %*s %*s %*s %ld", local, &state, &uid) ==
+				3 &&
+			    state == 0x0A && (colon = strrchr(local, ':')) != NULL &&
 			    sscanf(colon + 1, "%x", &local_port) == 1 && local_port == port)
-				found = true;
+				owner = uid;
 		}
 		if (f)
 			fclose(f);
-		if (found)
-			return true;
+		if (owner >= 0)
+			return owner;
 	}
-	return false;
+	return -1;
 }
 
-/* PROXY_PROTOCOL_NETWORKS: every proxy port of an enabled protocol listens. */
+/* PROXY_PROTOCOL_NETWORKS: every proxy port of an enabled protocol listens, and as the one
+   who should: Dovecot's master (root) or the gate (_mailgate). A port above 1024 is open to
+   any uid: one taken first by another daemon would get the load balancer's clients. */
 static bool report_proxy_ports(struct buffer *out, bool json, const struct settings *s)
 {
 	const char *networks = settings_get(s, S_PROXY_PROTOCOL_NETWORKS);
-	struct buffer ports = {0}, missing = {0};
+	const struct passwd *gate = getpwnam(GATE_USER);
+	struct buffer ports = {0}, wrong = {0};
 	char detail[512];
 
 	if (networks == NULL || networks[strspn(networks, " ")] == '\0')
@@ -242,23 +249,29 @@ static bool report_proxy_ports(struct buffer *out, bool json, const struct setti
 				l = &listeners[j];
 		if (l == NULL || !listener_enabled(l, s))
 			continue;
-		struct buffer *into = port_listens(gate_ports[i].port) ? &ports : &missing;
+		long owner = port_owner(gate_ports[i].port);
+		long expected = gate_ports[i].pass_service ? (gate ? (long)gate->pw_uid : -2) : 0;
+		struct buffer *into = owner == expected ? &ports : &wrong;
 
 		buffer_printf(into, "%s%u", into->len ? " " : "", gate_ports[i].port);
+		if (owner != expected)
+			buffer_printf(into, owner < 0 ? " (nothing listens)" : " (uid %ld listens)",
+				      owner);
 	}
-	bool ok = missing.len == 0;
+	bool ok = wrong.len == 0;
 
 	if (!ok)
 		snprintf(detail, sizeof(detail),
-			 "not listening on %s (the gate for Postfix's, "
-			 "Dovecot for the others: see their log lines)",
-			 missing.data);
+			 "%s: the gate (" GATE_USER
+			 ") holds Postfix's, Dovecot (root) the others'; "
+			 "their log lines say why not",
+			 wrong.data);
 	else
 		snprintf(detail, sizeof(detail), "PROXY protocol from the load balancers on %s",
 			 ports.data ? ports.data : "");
 	report(out, json, "proxy", networks, ok, ok ? "ok" : "FAIL", detail, 0);
 	buffer_free(&ports);
-	buffer_free(&missing);
+	buffer_free(&wrong);
 	return ok;
 }
 

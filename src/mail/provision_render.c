@@ -252,7 +252,7 @@ static void set_template_vars(struct context *c)
 		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
 	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
 	set_var(c, "BANS_FILE", "%s/state/bans", c->options->config_dir);
-	char never[2048];
+	char never[BAN_NEVER_MAX];
 	ban_never_networks(c->settings, never, sizeof(never));
 	set_var(c, "BAN_NEVER", "%s", never);
 	/* The load balancers, in Dovecot's spelling (no brackets), which the gate reads too. */

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "mail/domains.h"
+#include "mail/ban_list.h"
 #include "mail/settings.h"
 #include "mail/validate.h"
 
@@ -259,6 +260,42 @@ static void check_rspamd_web(const struct settings *s, struct problems *problems
 		listen, s->origin[S_RSPAMD_WEB_LISTEN]);
 }
 
+/* The never-banned networks go to PID 1, the guard and mailinit ban as one line
+   (ban_never_networks): together they must fit it, or the last would be cut. */
+static void check_never_banned(const struct settings *s, struct problems *problems)
+{
+	char never[BAN_NEVER_MAX];
+
+	if (!ban_never_networks(s, never, sizeof(never)))
+		problem(problems,
+			"TRUSTED_NETWORKS, BAN_IGNORE and PROXY_PROTOCOL_NETWORKS: together longer "
+			"than the %d characters they may take; list fewer, wider networks",
+			BAN_NEVER_MAX - (int)sizeof("127.0.0.0/8 ::1/128   "));
+}
+
+/* A load balancer's addresses, not a part of the Internet: whoever is in the list can claim
+   any client address. IPv4 networks of /8 or longer, IPv6 of /32 or longer. */
+static void check_proxy_networks(const struct settings *s, struct problems *problems)
+{
+	const char *cursor = s->value[S_PROXY_PROTOCOL_NETWORKS];
+	char word[256];
+	struct ban_address net;
+
+	while (cursor && text_next_word(&cursor, word, sizeof(word))) {
+		if (!ban_address_parse(word, 128, &net))
+			continue; /* check_list said what is wrong with it */
+		bool v4 = net.bytes[10] == 0xff && net.bytes[11] == 0xff &&
+			  memcmp(net.bytes, "\0\0\0\0\0\0\0\0\0\0", 10) == 0;
+		if ((v4 && net.prefix < 96 + 8) || (!v4 && net.prefix < 32))
+			problem(problems,
+				"PROXY_PROTOCOL_NETWORKS: \"%s\" is wider than a load balancer's "
+				"addresses (no wider than /8 for IPv4, /32 for IPv6): anyone in it "
+				"may claim "
+				"any client address (from %s)",
+				word, s->origin[S_PROXY_PROTOCOL_NETWORKS]);
+	}
+}
+
 static void check_rules(struct settings *s, struct problems *problems)
 {
 	const char *hostname = s->value[S_MAIL_HOSTNAME], *domain;
@@ -294,6 +331,8 @@ static void check_rules(struct settings *s, struct problems *problems)
 			"ENABLE_MANAGESIEVE: is yes but ENABLE_SIEVE is no (enable both)");
 	check_spam_scores(s, problems);
 	check_rspamd_web(s, problems);
+	check_never_banned(s, problems);
+	check_proxy_networks(s, problems);
 	for (size_t i = 0; i < s->postfix_count; i++) {
 		long bad = find_control_character(s->postfix[i].value);
 

@@ -222,3 +222,42 @@ def test_a_proxy_header_from_anyone_else_is_refused(start):
     assert fields["Groups"].strip() == "", status
     assert int(fields["CapEff"], 16) == 0 and int(fields["CapPrm"], 16) == 0, status
     assert fields["NoNewPrivs"].strip() == "1", status
+
+
+class SmtpWithProxyHeader(smtplib.SMTP):
+    """An SMTP client that is its own load balancer: a PROXY v1 header claiming CLAIMED."""
+
+    def __init__(self, ip, port, claimed):
+        self.claimed = claimed
+        super().__init__(ip, port, local_hostname=CLIENT_NAME, timeout=WAIT)
+
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((host, port), timeout)
+        sock.sendall(f"PROXY TCP4 {self.claimed} {host} 40000 {port}\r\n".encode())
+        return sock
+
+
+def test_behind_the_balancer_loopback_is_nobody_and_trusted_networks_are_trusted(start):
+    # This time the test client is the load balancer: the host's address on podman's bridge.
+    gateway = engine("network", "inspect", "podman", "-f",
+                     "{{range .Subnets}}{{.Gateway}}{{end}}").stdout.strip()
+    c = start(env={"PROXY_PROTOCOL_NETWORKS": f"{gateway}/32",
+                   "TRUSTED_NETWORKS": "192.0.2.0/24"}, accounts=USERS)
+    mail_ip = address_of(c.name)
+    # A client that claims to be the server itself relays nothing ...
+    with SmtpWithProxyHeader(mail_ip, 12525, "127.0.0.1") as smtp:
+        smtp.ehlo()
+        smtp.mail("someone@friend.test")
+        code, text = smtp.rcpt("someone@elsewhere.test")
+        assert code == 554 and b"Relay access denied" in text, (code, text)
+    # ... while one of TRUSTED_NETWORKS, behind the balancer, is trusted as if it came in
+    # directly: past the relay check, the recipient's domain is looked up (and not found:
+    # the test DNS has no names).
+    with SmtpWithProxyHeader(mail_ip, 12525, "192.0.2.7") as smtp:
+        smtp.ehlo()
+        smtp.mail("someone@friend.test")
+        code, text = smtp.rcpt("someone@elsewhere.test")
+        assert code == 450 and b"Domain not found" in text, (code, text)
+    logs = c.logs()
+    assert re.search(r"postfix/proxy-smtp/smtpd\[\d+\]: NOQUEUE: reject: RCPT from "
+                     r"\S*\[127\.0\.0\.1\]", logs), logs

@@ -50,6 +50,12 @@ def test_postfix_takes_the_gates_connections_and_reads_the_header(check):
         assert f"{name}/pass/smtpd_relay_restrictions = $mua_relay_restrictions" in params
     assert "proxy-submission/pass/smtpd_tls_security_level = encrypt" in params
     assert "proxy-submissions/pass/smtpd_tls_wrappermode = yes" in params
+    # A client behind the balancer is trusted for TRUSTED_NETWORKS only, never loopback:
+    # postscreen hands port 25's to an smtpd of their own that knows the same.
+    assert "proxy-smtp/pass/smtpd_service_name = proxy-smtpd" in params
+    for name in ("proxy-smtp", "proxy-smtpd", "proxy-submission", "proxy-submissions"):
+        assert f"{name}/pass/mynetworks = $proxy_mynetworks" in params
+    assert postconf(out, "-h", "proxy_mynetworks").strip() == ""
     # The ports' own services never read a PROXY header.
     assert "upstream_proxy_protocol" not in postconf(out, "-n")
     assert result.file("/etc/mailinit-gate.conf").splitlines()[-1] == \
@@ -82,3 +88,21 @@ def test_a_bad_network_is_refused_with_its_name(check):
     result = check({**OK, "PROXY_PROTOCOL_NETWORKS": "10.0.0.0/33"})
     assert result.status != 0
     assert "PROXY_PROTOCOL_NETWORKS" in result.output and "10.0.0.0/33" in result.output
+
+
+def test_networks_wider_than_a_load_balancer_are_refused(check):
+    for wide in ("0.0.0.0/0", "10.0.0.0/7", "::/0", "2001:db8::/31", "::ffff:0:0/96"):
+        result = check({**OK, "PROXY_PROTOCOL_NETWORKS": f"10.0.0.5/32 {wide}"})
+        assert result.status != 0, wide
+        assert f'PROXY_PROTOCOL_NETWORKS: "{wide}" is wider than a load balancer' in \
+            result.output, result.output
+    for narrow in ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"):
+        assert check({**OK, "PROXY_PROTOCOL_NETWORKS": narrow}).status == 0, narrow
+
+
+def test_never_banned_networks_that_would_not_fit_are_refused(check):
+    many = " ".join(f"10.{i // 256}.{i % 256}.0/24" for i in range(400))
+    result = check({**OK, "BAN_IGNORE": many})
+    assert result.status != 0
+    assert "TRUSTED_NETWORKS, BAN_IGNORE and PROXY_PROTOCOL_NETWORKS: together longer" in \
+        result.output

@@ -128,6 +128,12 @@ static void addresses_are_hosts_or_prefixes(void **state)
 	    ban_networks_contain("127.0.0.0/8 ::1/128 10.0.0.0/8 [2001:db8::]/32", b.bytes));
 	assert_true(ban_address_parse("11.1.2.3", 128, &b));
 	assert_false(ban_networks_contain("127.0.0.0/8 ::1/128 10.0.0.0/8", b.bytes));
+	/* An IPv6 network holds no IPv4 client (::ffff:11.1.2.3 is under ::/0 and ::/96 bit
+	   for bit), as Postfix and Dovecot read those lists. */
+	assert_false(ban_networks_contain("::/0 ::/96", b.bytes));
+	assert_true(ban_networks_contain("::ffff:0:0/96", b.bytes));
+	assert_true(ban_address_parse("2001:db8::7", 128, &b));
+	assert_true(ban_networks_contain("::/0", b.bytes));
 }
 
 static void counts_ban_at_the_limit_within_the_window_in_fixed_memory(void **state)
