@@ -6,6 +6,7 @@
  *	See signals.h.
  */
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,4 +104,17 @@ const char *signal_name(int sig)
 			return signal_names[i].name;
 	}
 	return "real-time signal";
+}
+
+int signals_stop_and_reread(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }

@@ -7,6 +7,7 @@
  *	signal_is_relayed(SIGUSR1)        true: pass on to the services as is
  *	signal_from_name("HUP")           SIGHUP, or 0 when unknown
  *	signal_name(SIGHUP)               "HUP"
+ *	int fd = signals_stop_and_reread();   a service's TERM, INT and HUP, by signalfd
  *
  * DESCRIPTION
  *	PID 1 takes every catchable asynchronous signal through one signalfd.
@@ -28,5 +29,8 @@ bool signal_is_glibc_internal(int sig);
 bool signal_is_relayed(int sig);
 int signal_from_name(const char *name);
 const char *signal_name(int sig);
+/* For mailinit's own services (the guard, the gate): SIGTERM, SIGINT and SIGHUP blocked and
+   read from the returned signalfd (non-blocking, close-on-exec); -1 with errno. */
+int signals_stop_and_reread(void);
 
 #endif

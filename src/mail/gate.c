@@ -26,6 +26,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/signals.h"
 #include "mail/ban_list.h"
 #include "mail/gate.h"
 
@@ -238,19 +239,6 @@ static void log_outcome(struct log_budget budget[2], enum gate_outcome outcome, 
 			 text, socket_path, strerror(error));
 }
 
-static int open_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /* CONF's networks again (SIGHUP). Unreadable, none: closed to everyone until the next. */
 static void reread(struct gate_config *config)
 {
@@ -276,7 +264,7 @@ int gate_run(struct gate_config *config)
 	prctl(PR_SET_NAME, "mailinit-gate", 0, 0, 0);
 	if (gate_read_conf(config->conf, config->networks, sizeof(config->networks)) != 0)
 		return EX_CONFIG;
-	if ((fds[0].fd = open_signals()) < 0) {
+	if ((fds[0].fd = signals_stop_and_reread()) < 0) {
 		log_error_sys("gate: signals");
 		return EX_OSERR;
 	}

@@ -31,6 +31,7 @@
 #include "base/file.h"
 #include "base/lock.h"
 #include "base/log.h"
+#include "base/signals.h"
 #include "mail/ban_list.h"
 #include "mail/guard.h"
 
@@ -439,19 +440,6 @@ static void serve(struct guard *g)
 	}
 }
 
-static int open_signals(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 int guard_run(const struct guard_config *config)
 {
 	struct guard *g = calloc(1, sizeof(*g));
@@ -478,7 +466,7 @@ int guard_run(const struct guard_config *config)
 	g->policy_fd = listen_on(path, SOCK_STREAM, 0660, config->postfix_gid);
 	snprintf(path, sizeof(path), "%s/dict", config->directory);
 	g->dict_fd = listen_on(path, SOCK_STREAM, 0660, config->dovecot_gid);
-	g->signal_fd = open_signals();
+	g->signal_fd = signals_stop_and_reread();
 	if (g->bans_fd < 0 || g->policy_fd < 0 || g->dict_fd < 0 || g->signal_fd < 0) {
 		log_error_sys("guard: cannot start");
 		goto out;

@@ -3,6 +3,7 @@
 import email
 import imaplib
 import poplib
+import re
 import smtplib
 import ssl
 import time
@@ -151,3 +152,14 @@ def managesieve_put(port, user, password, name, script):
     stream.write(b"LOGOUT\r\n")
     stream.flush()
     tls.close()
+
+
+def wait_for_log(c, pattern, timeout=30):
+    """The first match of PATTERN in container C's log, once it is there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = re.search(pattern, c.logs())
+        if found:
+            return found
+        assert time.monotonic() < deadline, (pattern, c.logs())
+        time.sleep(0.2)

@@ -13,9 +13,8 @@ import poplib
 import re
 import smtplib
 import socket
-import time
 
-from clients import tls_context
+from clients import tls_context, wait_for_log
 
 USERS = {"alice@example.test": "alice-secret-1"}
 ALICE, PASSWORD = "alice@example.test", USERS["alice@example.test"]
@@ -94,16 +93,6 @@ def login_from_inside(c, password=PASSWORD):
                  "openssl s_client -connect $(hostname -i | cut -d' ' -f1):993 -quiet "
                  "2>/dev/null", timeout=WAIT).stdout
     return "a OK" in out
-
-
-def wait_for_log(c, pattern, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = re.search(pattern, c.logs())
-        if found:
-            return found
-        assert time.monotonic() < deadline, (pattern, c.logs())
-        time.sleep(0.2)
 
 
 def rcpt_on_25(c):

@@ -11,13 +11,12 @@ import random
 import re
 import smtplib
 import socket
-import ssl
 import time
 import uuid
 
 import pytest
 
-from clients import CLIENT_NAME, message, tls_context, wait_for_subject
+from clients import CLIENT_NAME, message, tls_context, wait_for_log, wait_for_subject
 from conftest import ROOT, engine
 
 USERS = {"alice@example.test": "alice-secret-1"}
@@ -79,16 +78,6 @@ def address_of(container_name):
 def free_bridge_address():
     """An address on podman's bridge (10.88.0.0/16) far above those it hands out in order."""
     return f"10.88.{random.randint(200, 254)}.{random.randint(2, 254)}"
-
-
-def wait_for_log(c, pattern, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = re.search(pattern, c.logs())
-        if found:
-            return found
-        assert time.monotonic() < deadline, (pattern, c.logs())
-        time.sleep(0.2)
 
 
 def smtp_through(ip, port):
