@@ -164,8 +164,8 @@ enum gate_outcome gate_take(int client, const char *networks, const char *socket
 	return pass_to(socket_path, client) == 0 ? GATE_PASSED : GATE_FAILED;
 }
 
-/* [::]:PORT taking IPv4 too, or 0.0.0.0:PORT where the kernel has no IPv6. -1 said. */
-static int listen_port(unsigned port)
+/* A listening socket of FAMILY on PORT (IPv6: taking IPv4 too); -1 with errno. */
+static int listen_on(int family, unsigned port)
 {
 	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6,
 				   .sin6_port = htons((uint16_t)port),
@@ -174,21 +174,33 @@ static int listen_port(unsigned port)
 				 .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_ANY)};
 	int one = 1, zero = 0;
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	bool v6 = fd >= 0;
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	bool v6 = family == AF_INET6;
 
-	if (!v6)
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) != 0) ||
 	    (v6 ? bind(fd, (struct sockaddr *)&in6, sizeof(in6))
 		: bind(fd, (struct sockaddr *)&in, sizeof(in))) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
-		log_error_sys("gate: cannot listen on port %u", port);
+		int saved = errno;
+
 		if (fd >= 0)
 			close(fd);
+		errno = saved;
 		return -1;
 	}
+	return fd;
+}
+
+/* [::]:PORT, or 0.0.0.0:PORT where the container has no IPv6. -1 said. */
+static int listen_port(unsigned port)
+{
+	int fd = listen_on(AF_INET6, port);
+
+	if (fd < 0 && errno != EADDRINUSE && errno != EACCES)
+		fd = listen_on(AF_INET, port);
+	if (fd < 0)
+		log_error_sys("gate: cannot listen on port %u", port);
 	return fd;
 }
 
