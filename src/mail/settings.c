@@ -191,7 +191,7 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 					   "the real client address; a connection from anywhere "
 					   "else to those ports is closed; a change between empty "
 					   "and not takes a restart",
-				   .example = "10.0.0.5/32"},
+				   .example = "10.0.0.5/32 [2001:db8::5]/128"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},
