@@ -161,7 +161,7 @@ static int switch_value(const struct settings *settings, const char *name)
 	if (value == NULL)
 		value = setting_defs[id].fallback;
 	if (setting_defs[id].kind == KIND_NETWORK_LIST)
-		return value && value[strspn(value, " \t")] != '\0';
+		return settings_list_set(settings, (enum setting_id)id);
 	return value && valid_bool(value, &on, &why) && on;
 }
 

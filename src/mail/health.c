@@ -239,7 +239,7 @@ static bool report_proxy_ports(struct buffer *out, bool json, const struct setti
 	struct buffer ports = {0}, wrong = {0};
 	char detail[512];
 
-	if (networks == NULL || networks[strspn(networks, " ")] == '\0')
+	if (!settings_list_set(s, S_PROXY_PROTOCOL_NETWORKS))
 		return true;
 	for (size_t i = 0; i < GATE_PORT_COUNT; i++) {
 		const struct listener *l = NULL;

@@ -112,8 +112,7 @@ void listeners_summary(const struct settings *settings, struct buffer *out)
 	daemon_parts(settings, "postfix", &parts);
 	buffer_printf(out, "postfix (%s)", parts.data ? parts.data : "");
 	/* PROXY_PROTOCOL_NETWORKS: the gate in front of Postfix's proxy ports (gate.h). */
-	const char *proxy = settings_get(settings, S_PROXY_PROTOCOL_NETWORKS);
-	if (proxy && proxy[strspn(proxy, " ")] != '\0')
+	if (settings_list_set(settings, S_PROXY_PROTOCOL_NETWORKS))
 		buffer_puts(out, ", gate (PROXY protocol ports)");
 	buffer_free(&parts);
 }

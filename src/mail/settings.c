@@ -267,6 +267,13 @@ bool settings_bool(const struct settings *s, enum setting_id id)
 	return s->value[id] && valid_bool(s->value[id], &value, &why) && value;
 }
 
+bool settings_list_set(const struct settings *s, enum setting_id id)
+{
+	const char *value = s->value[id];
+
+	return value && value[strspn(value, " \t")] != '\0';
+}
+
 unsigned long settings_number(const struct settings *s, enum setting_id id)
 {
 	return s->value[id] ? strtoul(s->value[id], NULL, 10) : 0;

@@ -152,6 +152,8 @@ void settings_check(const struct settings *s, enum setting_id id, struct problem
 int settings_id(const char *name);
 const char *settings_get(const struct settings *s, enum setting_id id);
 bool settings_bool(const struct settings *s, enum setting_id id);
+/* A list setting holds at least one word (PROXY_PROTOCOL_NETWORKS: the gate runs). */
+bool settings_list_set(const struct settings *s, enum setting_id id);
 unsigned long settings_number(const struct settings *s, enum setting_id id);
 /* Split a list value (blanks or commas) into words; returns how many, at most max. */
 size_t settings_split(const char *list, char words[][256], size_t max);
