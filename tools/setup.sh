@@ -23,7 +23,7 @@ python3 python3-pytest python3-yaml util-linux procps openssl iproute2
 valgrind cppcheck shellcheck clang-format clang-tidy clang-14 libclang-rt-14-dev
 postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
 dovecot-managesieved opendkim
-podman runc debootstrap python3-dkim python3-authres podman-compose testssl.sh
+podman runc debootstrap python3-dkim python3-authres python3-prometheus-client podman-compose testssl.sh
 msmtp isync fetchmail sieve-connect swaks bind9-dnsutils"
 
 die() {

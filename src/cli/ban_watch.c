@@ -30,13 +30,12 @@ static struct {
 	int fd;
 } watch = {.fd = -1};
 
-/* Root (Dovecot's log process) and Postfix's uid, the owner of its queue's active/. */
-static bool believed(uid_t uid)
+bool log_sender_believed(uid_t uid)
 {
 	static uid_t postfix_uid = (uid_t)-1;
 	struct stat st;
 
-	if (uid == 0 || watch.any_sender)
+	if (uid == 0)
 		return true;
 	if (postfix_uid == (uid_t)-1 && stat("/var/spool/postfix/active", &st) == 0)
 		postfix_uid = st.st_uid;
@@ -65,7 +64,7 @@ static void observe(const char *line, size_t len, uid_t uid, void *context)
 	struct ban_address host, counted;
 
 	(void)context;
-	if (!auth_failure_parse(line, len, &f) || !believed(uid) ||
+	if (!auth_failure_parse(line, len, &f) || !(watch.any_sender || log_sender_believed(uid)) ||
 	    !ban_address_parse(f.address, 128, &host) ||
 	    ban_networks_contain(watch.never, host.bytes) ||
 	    !ban_address_parse(f.address, watch.ipv6_prefix, &counted))

@@ -17,9 +17,15 @@
 #ifndef MAILINIT_BAN_WATCH_H
 #define MAILINIT_BAN_WATCH_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "mail/settings.h"
 
 void ban_watch_start(const struct settings *settings);
+/* Whether a log line from UID is believed: root's (Dovecot's log process) or Postfix's
+   (the owner of its queue's active/). /dev/log is open to every uid. */
+bool log_sender_believed(uid_t uid);
 /* The same for a test: GUARD_SOCKET instead of GUARD_BANS_SOCKET, any sender believed. */
 void ban_watch_start_at(const struct settings *settings, const char *guard_socket);
 

@@ -64,9 +64,10 @@ int command_provision(int argc, char **argv);
 int command_run_init(int argc, char **argv);
 int command_check(int argc, char **argv);
 int command_health(int argc, char **argv);
-int command_ban(int argc, char **argv);   /* ban_command.c */
-int command_guard(int argc, char **argv); /* ban_command.c */
-int command_gate(int argc, char **argv);  /* gate_command.c */
+int command_ban(int argc, char **argv);     /* ban_command.c */
+int command_guard(int argc, char **argv);   /* ban_command.c */
+int command_gate(int argc, char **argv);    /* gate_command.c */
+int command_metrics(int argc, char **argv); /* metrics_command.c */
 int command_reload(int argc, char **argv);
 int command_dns(int argc, char **argv);
 int command_autoconfig(int argc, char **argv);

@@ -90,15 +90,15 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	bool with_name;
 } commands[] = {
-    {"run", command_run_init, false},  {"provision", command_provision, false},
-    {"check", command_check, false},   {"health", command_health, false},
-    {"dns", command_dns, false},       {"autoconfig", command_autoconfig, false},
-    {"reload", command_reload, false}, {"user", command_admin, true},
-    {"alias", command_admin, true},    {"domain", command_admin, true},
-    {"dkim", command_admin, true},     {"import", command_admin, true},
-    {"ban", command_ban, false},       {"guard", command_guard, false},
-    {"gate", command_gate, false},     {"version", command_version, false},
-    {"help", command_help, false},
+    {"run", command_run_init, false},    {"provision", command_provision, false},
+    {"check", command_check, false},     {"health", command_health, false},
+    {"dns", command_dns, false},         {"autoconfig", command_autoconfig, false},
+    {"reload", command_reload, false},   {"user", command_admin, true},
+    {"alias", command_admin, true},      {"domain", command_admin, true},
+    {"dkim", command_admin, true},       {"import", command_admin, true},
+    {"ban", command_ban, false},         {"guard", command_guard, false},
+    {"gate", command_gate, false},       {"metrics", command_metrics, false},
+    {"version", command_version, false}, {"help", command_help, false},
 };
 
 /* "--help" or "-h" anywhere: the usage, on stdout, and nothing else is done. */

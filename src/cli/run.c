@@ -45,6 +45,7 @@
 #include "base/proc.h"
 #include "base/signals.h"
 #include "cli/ban_watch.h"
+#include "cli/metrics_watch.h"
 #include "cli/cli.h"
 #include "init/caps.h"
 #include "init/service_file.h"
@@ -346,6 +347,7 @@ static int provision_and_configure(struct supervisor_config *config, const char 
 	log_set_json(strcmp(settings_get(&settings, S_LOG_FORMAT), "json") == 0);
 	watch_inputs(config, options, &settings);
 	ban_watch_start(&settings);
+	metrics_watch_start(&settings, options);
 	config->reconfigure = reprovision;
 	config->reconfigure_context = options;
 	settings_free(&settings);

@@ -18,12 +18,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/proc.h"
 #include "base/signals.h"
+#include "base/scoreboard.h"
 #include "init/supervisor_state.h"
 
 /* Whether PID is another service's process or one of its descendants. */
@@ -114,6 +116,8 @@ static void service_spawn(struct supervisor *sv, struct service *svc)
 	if (pid > 0) {
 		svc->pid = pid;
 		svc->config_changed = service_config_changed(svc); /* what it starts with */
+		scoreboard_service_started((size_t)(svc - sv->services), spec->name,
+					   (int64_t)time(NULL));
 		log_info("%s: started with pid %d", spec->name, (int)pid);
 		return;
 	}
@@ -235,11 +239,14 @@ static pid_t surviving_daemon(const struct supervisor *sv, const struct service 
 
 void service_exited(struct supervisor *sv, struct service *svc, int status)
 {
-	pid_t daemon;
+	pid_t daemon = 0;
 	char how[96];
 
 	svc->pid = 0;
 	proc_describe_status(status, how, sizeof(how));
+	if (svc->state == SVC_STOPPING || sv->shutting_down ||
+	    (daemon = surviving_daemon(sv, svc)) <= 0)
+		scoreboard_service_exited((size_t)(svc - sv->services), status);
 	if (svc->state == SVC_STOPPING) {
 		/*
 		 * Ended by the stop signal, or a shell's 128+N after it, is what was
@@ -259,7 +266,7 @@ void service_exited(struct supervisor *sv, struct service *svc, int status)
 		service_apply(sv, svc, SVC_EV_GONE);
 		return;
 	}
-	if ((daemon = surviving_daemon(sv, svc)) > 0) {
+	if (daemon > 0) {
 		log_warn("%s: %s, but its daemon (pid %d, in %s) runs on: supervising that",
 			 svc->spec->name, how, (int)daemon, svc->spec->pidfile);
 		svc->pid = daemon;

@@ -175,13 +175,26 @@ void syslog_sink_emit(const char *datagram, size_t len)
 		log_write_out(line, n);
 }
 
-static syslog_observer *observer;
-static void *observer_context;
+#define OBSERVERS_MAX 2 /* the bans and the metrics */
+
+static struct observer {
+	syslog_observer *fn;
+	void *context;
+} observers[OBSERVERS_MAX];
+static size_t observer_count;
 
 void syslog_sink_observe(syslog_observer *fn, void *context)
 {
-	observer = fn;
-	observer_context = context;
+	for (size_t i = 0; i < observer_count; i++) {
+		if (observers[i].fn == fn) {
+			observers[i].context = context;
+			return;
+		}
+	}
+	if (observer_count < OBSERVERS_MAX)
+		observers[observer_count++] = (struct observer){fn, context};
+	else
+		log_error("syslog sink: more than %d observers", OBSERVERS_MAX);
 }
 
 /* One datagram and who sent it; -1 when none is waiting. */
@@ -224,11 +237,12 @@ void syslog_sink_drain(int fd, bool all)
 		if ((got = receive(fd, datagram, sizeof(datagram), &uid)) < 0)
 			return;
 		syslog_sink_emit(datagram, (size_t)got);
-		if (observer) {
+		if (observer_count > 0) {
 			char line[DATAGRAM_MAX + 2];
 			size_t len = syslog_format(datagram, (size_t)got, line, sizeof(line));
 
-			observer(line, len, uid, observer_context);
+			for (size_t i = 0; i < observer_count; i++)
+				observers[i].fn(line, len, uid, observers[i].context);
 		}
 	}
 }

@@ -9,6 +9,7 @@
  *	syslog_format(datagram, len, line, size)    the line that is written
  *	syslog_sink_observe(fn, context)            fn(line, len, uid, context) for each
  *	                                            datagram received, after it is written
+ *	                                            (two observers: the bans, the metrics)
  *
  * DESCRIPTION
  *	Daemons that can only use syslog (OpenDKIM) are heard without rsyslog:

@@ -53,7 +53,8 @@ struct guard {
 	struct stat read_stat;          /* the file as last read or written: unchanged, no read */
 	struct client client[GUARD_CLIENTS_MAX];
 	int bans_fd, policy_fd, dict_fd, inotify_fd, signal_fd;
-	time_t checked; /* bans that ended up to here are logged */
+	time_t checked;        /* bans that ended up to here are logged */
+	size_t active_written; /* the count last written to GUARD_ACTIVE_FILE */
 	bool stop;
 };
 
@@ -282,6 +283,23 @@ static void log_ended(struct guard *g, time_t now)
 	g->checked = now;
 }
 
+/* For the metrics: the bans in force now, in GUARD_ACTIVE_FILE (0644) when it changed. */
+static void count_active(struct guard *g, time_t now)
+{
+	char path[PATH_MAX], text[32];
+	size_t active = 0;
+	int len;
+
+	for (size_t i = 0; i < g->list->count; i++)
+		active += g->list->entry[i].until > now;
+	if (active == g->active_written)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", g->config->directory, GUARD_ACTIVE_FILE);
+	len = snprintf(text, sizeof(text), "%zu\n", active);
+	if (file_write(path, text, (size_t)len, 0644, 0, 0) == 0)
+		g->active_written = active;
+}
+
 static int next_end_ms(const struct guard *g, time_t now)
 {
 	time_t next = now + 60;
@@ -398,6 +416,7 @@ static void serve(struct guard *g)
 		nfds_t n = 0;
 
 		log_ended(g, now);
+		count_active(g, now);
 		fds[n++] = (struct pollfd){.fd = g->signal_fd, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = g->bans_fd, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = g->policy_fd, .events = POLLIN};
@@ -485,6 +504,7 @@ int guard_run(const struct guard_config *config)
 		*g->before = *g->list;
 		stat(config->bans_file, &g->read_stat);
 	}
+	g->active_written = (size_t)-1; /* written at the first turn */
 	/* Its sockets made and given to Postfix's and Dovecot's groups, it needs no capability:
 	   what it writes is root's own (the bans file, its directory's lock). */
 	cap_t none = cap_init();

@@ -39,6 +39,8 @@
 #define GUARD_BANS_SOCKET   GUARD_DIR "/bans.sock"
 #define GUARD_POLICY_SOCKET GUARD_DIR "/policy" /* listeners.c names it too (health) */
 #define GUARD_DICT_SOCKET   GUARD_DIR "/dict"
+/* The bans in force, "N\n", for the metrics (0644, written when it changes). */
+#define GUARD_ACTIVE_FILE "bans-active"
 /* Connections at once: Postfix's smtpds keep one each (100 on port 25 by default) and
    Dovecot's auth a few; when full, the one idle longest is closed for a new one. */
 #define GUARD_CLIENTS_MAX 256

@@ -143,6 +143,20 @@ static void report_configuration(struct buffer *out, bool json, const char *relo
 	report(out, json, "configuration", reload_status, true, refused ? "warn" : "ok", detail, 0);
 }
 
+/* METRICS_LISTEN as a client reaches it from inside: a wildcard address as loopback. */
+static const char *metrics_address(const struct settings *s, char *out, size_t size)
+{
+	const char *listen = settings_get(s, S_METRICS_LISTEN);
+
+	if (strncmp(listen, "0.0.0.0:", 8) == 0)
+		snprintf(out, size, "127.0.0.1:%s", listen + 8);
+	else if (strncmp(listen, "[::]:", 5) == 0)
+		snprintf(out, size, "[::1]:%s", listen + 5);
+	else
+		snprintf(out, size, "%s", listen);
+	return out;
+}
+
 /* The certificates served by SNI (CERTS_DIR), as Postfix's table names them (NAME PAIR
    per line, the wildcards as .DOMAIN): each pair's expiry, with the names it serves. */
 static bool report_sni_certificates(struct buffer *out, bool json, const char *table)
@@ -306,6 +320,17 @@ int health_run(const struct settings *s, bool json, const char *reload_status,
 		health_probe_run(&p, ctx, deadline, &peer, &r);
 		healthy &= r.ok;
 		report(&out, json, p.name, p.where, r.ok, r.ok ? "ok" : "FAIL", r.detail, r.ms);
+	}
+	if (settings_bool(s, S_METRICS)) {
+		char where[160];
+		const struct probe p = {"metrics", metrics_address(s, where, sizeof(where)),
+					OPENMETRICS, false, NULL};
+		struct result r = {0};
+
+		/* A warning, not a failure: a probe that restarts or unlists the server for its
+		   metrics would stop the mail for what does not carry it. */
+		health_probe_run(&p, ctx, deadline, &peer, &r);
+		report(&out, json, p.name, p.where, true, r.ok ? "ok" : "warn", r.detail, r.ms);
 	}
 	arm_deadline(false);
 	int cert = certificate_check(peer, detail, sizeof(detail));

@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "mail/health.h"
 #include "mail/health_probe.h"
+#include "mail/networks.h"
 
 struct conn {
 	int fd;
@@ -64,15 +65,11 @@ static int connect_with_deadline(const char *where, long deadline)
 		snprintf(un->sun_path, sizeof(un->sun_path), "%s", where);
 		len = sizeof(*un);
 	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&addr;
-		const char *colon = strrchr(where, ':');
-		char host[64];
+		unsigned length = 0;
 
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - where), where);
-		in->sin_family = AF_INET;
-		in->sin_port = htons((unsigned short)atoi(colon + 1));
-		inet_pton(AF_INET, host, &in->sin_addr);
-		len = sizeof(*in);
+		if (!listen_address_parse(where, &addr, &length))
+			return -1;
+		len = (socklen_t)length;
 	}
 	fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -204,6 +201,9 @@ static bool recipient_answered(struct conn *c, const char *recipient, char *line
 	return true;
 }
 
+#define EHLO "EHLO " HEALTH_HELO "\r\n"
+#define LHLO "LHLO " HEALTH_HELO "\r\n"
+
 /* SMTP on 25, 587 (STARTTLS) and 465 (TLS already): greeting, EHLO, the probe's RCPT. */
 static bool speak_smtp(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **peer,
 		       struct result *r)
@@ -213,8 +213,7 @@ static bool speak_smtp(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509
 	if (!smtp_reply(c, "220", line, sizeof(line)))
 		return fail(r, "no SMTP greeting: %s", line);
 	snprintf(r->detail, sizeof(r->detail), "%s", line);
-	if (!conn_write(c, "EHLO health.mailinit\r\n", 22) ||
-	    !smtp_reply(c, "250", line, sizeof(line)))
+	if (!conn_write(c, EHLO, sizeof(EHLO) - 1) || !smtp_reply(c, "250", line, sizeof(line)))
 		return fail(r, "EHLO refused: %s", line);
 	if (p->recipient && !recipient_answered(c, p->recipient, line, sizeof(line), r))
 		return false;
@@ -223,7 +222,7 @@ static bool speak_smtp(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509
 			return fail(r, "STARTTLS refused: %s", line);
 		if (!start_tls(c, ctx, peer, r))
 			return false;
-		if (!conn_write(c, "EHLO health.mailinit\r\n", 22) ||
+		if (!conn_write(c, EHLO, sizeof(EHLO) - 1) ||
 		    !smtp_reply(c, "250", line, sizeof(line)))
 			return fail(r, "EHLO after STARTTLS refused: %s", line);
 	}
@@ -238,8 +237,7 @@ static bool speak_lmtp(struct conn *c, struct result *r)
 	if (!smtp_reply(c, "220", line, sizeof(line)))
 		return fail(r, "no LMTP greeting: %s", line);
 	snprintf(r->detail, sizeof(r->detail), "%s", line);
-	if (!conn_write(c, "LHLO health.mailinit\r\n", 22) ||
-	    !smtp_reply(c, "250", line, sizeof(line)))
+	if (!conn_write(c, LHLO, sizeof(LHLO) - 1) || !smtp_reply(c, "250", line, sizeof(line)))
 		return fail(r, "LHLO refused: %s", line);
 	conn_write(c, "QUIT\r\n", 6);
 	return true;
@@ -321,26 +319,28 @@ static bool speak_milter(struct conn *c, struct result *r)
 }
 
 /* rspamd's controller: GET /ping over HTTP/1.0, "pong" in the body of a 200. */
-static bool speak_http_ping(struct conn *c, struct result *r)
+/* GET PATH over HTTP/1.0: a 200 whose body has a line starting with EXPECT. */
+static bool speak_http(struct conn *c, struct result *r, const char *path, const char *expect)
 {
-	static const char request[] = "GET /ping HTTP/1.0\r\n\r\n";
-	char line[200] = "";
-	bool status_ok, pong = false;
+	char request[64], line[200] = "";
+	int len = snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\n\r\n", path);
+	size_t n = strlen(expect);
+	bool status_ok, found = false;
 
-	if (!conn_write(c, request, sizeof(request) - 1))
-		return fail(r, "cannot write to the controller");
+	if (!conn_write(c, request, (size_t)len))
+		return fail(r, "cannot write GET %s", path);
 	if (!read_line(c, line, sizeof(line)))
-		return fail(r, "no HTTP answer to GET /ping");
+		return fail(r, "no HTTP answer to GET %s", path);
 	status_ok = strncmp(line, "HTTP/1.", 7) == 0 && strncmp(line + 8, " 200", 4) == 0;
 	if (!status_ok)
-		return fail(r, "GET /ping: %s", line);
-	while (!pong && read_line(c, line, sizeof(line)))
-		pong = strncmp(line, "pong", 4) == 0;
+		return fail(r, "GET %s: %s", path, line);
+	while (!found && read_line(c, line, sizeof(line)))
+		found = strncmp(line, expect, n) == 0;
 	/* The body may end without a newline, at the end of the connection. */
-	pong = pong || (c->len >= 4 && memcmp(c->buf, "pong", 4) == 0);
-	if (!pong)
-		return fail(r, "GET /ping: no pong in the answer");
-	snprintf(r->detail, sizeof(r->detail), "GET /ping: pong");
+	found = found || (c->len >= n && memcmp(c->buf, expect, n) == 0);
+	if (!found)
+		return fail(r, "GET %s: no \"%s\" in the answer", path, expect);
+	snprintf(r->detail, sizeof(r->detail), "GET %s: %s", path, expect);
 	return true;
 }
 
@@ -391,7 +391,8 @@ static bool speak(struct conn *c, const struct probe *p, SSL_CTX *ctx, X509 **pe
 	case SIEVE: return speak_greeting(c, p->protocol, r);
 	case AUTH: return speak_auth(c, r);
 	case MILTER: return speak_milter(c, r);
-	case HTTP_PING: return speak_http_ping(c, r);
+	case HTTP_PING: return speak_http(c, r, "/ping", "pong");
+	case OPENMETRICS: return speak_http(c, r, "/metrics", "# EOF");
 	case REDIS: return speak_redis(c, r);
 	case POLICY: return speak_policy(c, p, r);
 	}
@@ -403,10 +404,17 @@ bool health_speak_plain(int fd, const char *protocol, char *detail, size_t size)
 	static const struct {
 		const char *name;
 		enum listener_protocol protocol;
-	} names[] = {{"smtp", SMTP},     {"lmtp", LMTP},           {"imap", IMAP},
-		     {"pop3", POP3},     {"sieve", SIEVE},         {"auth", AUTH},
-		     {"milter", MILTER}, {"http-ping", HTTP_PING}, {"redis", REDIS},
-		     {"policy", POLICY}};
+	} names[] = {{"smtp", SMTP},
+		     {"lmtp", LMTP},
+		     {"imap", IMAP},
+		     {"pop3", POP3},
+		     {"sieve", SIEVE},
+		     {"auth", AUTH},
+		     {"milter", MILTER},
+		     {"http-ping", HTTP_PING},
+		     {"redis", REDIS},
+		     {"policy", POLICY},
+		     {"openmetrics", OPENMETRICS}};
 	struct conn c = {.fd = fd, .deadline = (long)clock_ms() + HEALTH_BUDGET_MS};
 	struct result r = {0};
 	struct probe p = {.name = protocol, .where = "fd"};

@@ -16,6 +16,9 @@
 #ifndef MAILINIT_HEALTH_PROBE_H
 #define MAILINIT_HEALTH_PROBE_H
 
+/* What the probes say in EHLO and LHLO: the metrics leave out what Postfix refuses them. */
+#define HEALTH_HELO "health.mailinit"
+
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -36,6 +36,10 @@ const struct listener listeners[LISTENER_COUNT] = {
     {"redis", "redis", NULL, "/run/redis/redis.sock", REDIS, false, S_ENABLE_RSPAMD},
     /* mailinit's own: the bans, asked by Postfix (policy) and Dovecot (dict; guard.h). */
     {"guard", "guard", NULL, "/run/mailinit-guard/policy", POLICY, false, S_ENABLE_BANS},
+    /* METRICS: Dovecot's own counters, which "mailinit metrics" adds to its endpoint. A unix
+       socket only _mailmetrics may use (Dovecot's stats serve HTTP on a listener named
+       "http"): a port on loopback could be taken by any uid while Dovecot restarts. */
+    {"stats", "dovecot", NULL, "/run/dovecot/http", OPENMETRICS, false, S_METRICS},
 };
 
 bool listener_enabled(const struct listener *l, const struct settings *settings)

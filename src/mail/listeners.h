@@ -38,9 +38,10 @@ enum listener_protocol {
 	LMTP,
 	AUTH,
 	MILTER,
-	HTTP_PING, /* GET /ping, answered "pong" (rspamd's controller) */
-	REDIS,     /* PING, answered +PONG */
-	POLICY,    /* Postfix's policy protocol: a request, answered action=... */
+	HTTP_PING,   /* GET /ping, answered "pong" (rspamd's controller) */
+	REDIS,       /* PING, answered +PONG */
+	POLICY,      /* Postfix's policy protocol: a request, answered action=... */
+	OPENMETRICS, /* GET /metrics, answered with a text ending "# EOF" */
 };
 
 #define ALWAYS_ON ((enum setting_id) - 1)
@@ -55,7 +56,7 @@ struct listener {
 	enum setting_id enabled; /* ALWAYS_ON, or the ENABLE_* setting */
 };
 
-#define LISTENER_COUNT 16
+#define LISTENER_COUNT 17
 extern const struct listener listeners[LISTENER_COUNT];
 
 bool listener_enabled(const struct listener *l, const struct settings *settings);

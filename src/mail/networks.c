@@ -6,10 +6,13 @@
  *	See networks.h.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/buffer.h"
 #include "mail/networks.h"
@@ -76,4 +79,38 @@ static bool canonical(const char *network, char text[INET6_ADDRSTRLEN], long *bi
 	for (long bit = *bits; bit < max; bit++)
 		bytes[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
 	return inet_ntop(*family, bytes, text, INET6_ADDRSTRLEN) != NULL;
+}
+
+bool listen_address_parse(const char *text, struct sockaddr_storage *out, unsigned *length)
+{
+	const char *colon = text ? strrchr(text, ':') : NULL;
+	char address[INET6_ADDRSTRLEN + 2], *end;
+	unsigned long port;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (colon == NULL || (len = (size_t)(colon - text)) >= sizeof(address) || colon[1] < '0' ||
+	    colon[1] > '9')
+		return false;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+		return false;
+	memcpy(address, text, len);
+	address[len] = '\0';
+	if (len > 2 && address[0] == '[' && address[len - 1] == ']') {
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+
+		address[len - 1] = '\0';
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*length = sizeof(*v6);
+		return inet_pton(AF_INET6, address + 1, &v6->sin6_addr) == 1;
+	}
+	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons((uint16_t)port);
+	*length = sizeof(*v4);
+	return inet_pton(AF_INET, address, &v4->sin_addr) == 1;
 }

@@ -6,6 +6,7 @@
  *	network_write("2001:db8::/32", true, &out);     "[2001:db8::]/32" (Postfix)
  *	network_write("[2001:db8::]/32", false, &out);  "2001:db8::/32" (OpenDKIM)
  *	network_write("192.0.2.7", false, &out);        "192.0.2.7/32" (OpenDKIM, a cidr: table)
+ *	listen_address_parse("[::1]:9154", &address, &length)   a socket address to bind
  *
  * DESCRIPTION
  *	TRUSTED_NETWORKS takes IPv6 networks either way; Postfix wants them in
@@ -23,5 +24,10 @@
 #include "base/buffer.h"
 
 void network_write(const char *network, bool brackets, struct buffer *out);
+
+/* "ADDRESS:PORT" (IPv6 in brackets: "[::]:9154") as a socket address to bind; false if it
+   is not one (port 1-65535, an IP address, not a name). */
+struct sockaddr_storage;
+bool listen_address_parse(const char *text, struct sockaddr_storage *out, unsigned *length);
 
 #endif

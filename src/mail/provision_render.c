@@ -20,12 +20,15 @@
 
 #include "base/buffer.h"
 #include "base/file.h"
+#include "base/scoreboard.h"
 #include "base/log.h"
 #include "base/template.h"
 #include "base/text.h"
 #include "base/xalloc.h"
 #include "mail/ban_list.h"
 #include "mail/gate.h"
+#include "mail/guard.h"
+#include "mail/tls.h"
 #include "mail/listeners.h"
 #include "mail/networks.h"
 #include "mail/postfix_main_cf.h"
@@ -245,6 +248,10 @@ static void set_template_vars(struct context *c)
 	set_var(c, "RSPAMD_LOCAL_ADDRS", "%s", domains.data);
 	buffer_free(&domains);
 	set_var(c, "ROOT", "%s", c->root);
+	char scoreboard[PATH_MAX];
+	scoreboard_path(c->root, scoreboard, sizeof(scoreboard));
+	set_var(c, "SCOREBOARD", "%s", scoreboard);
+	set_var(c, "GUARD_ACTIVE", "%s/%s", GUARD_DIR, GUARD_ACTIVE_FILE);
 	set_var(c, "MAP_TYPE", "%s", provision_maps_hashed(c) ? "hash" : "texthash");
 	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
 		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
@@ -459,9 +466,46 @@ static int render_rspamd(struct context *c)
 	return render_template(c, "redis/redis.conf", "/etc/redis/redis.conf", NULL, 0644, 0);
 }
 
+/* For the metrics: "certificate NAME NOT_AFTER" for each name a certificate is served for
+   (the default pair for MAIL_HOSTNAME, each SNI pair for its names), and "dkim DOMAIN
+   SELECTOR MADE" for each signing key (its file's time). */
+static const char *metrics_lines(const struct context *c, struct buffer *out)
+{
+	const char *hostname = settings_get(c->settings, S_MAIL_HOSTNAME);
+	long long when = tls_not_after(c->tls_pair.data, c->tls_pair.len);
+	bool by_sni = false;
+
+	/* A name an SNI certificate covers is served that one: one line for it. */
+	for (size_t i = 0; i < c->sni_count && !by_sni; i++) {
+		const char *cursor = c->sni[i].names.data;
+		char name[256];
+
+		while (cursor && text_next_word(&cursor, name, sizeof(name)))
+			by_sni |= strcasecmp(name, hostname) == 0;
+	}
+	if (when >= 0 && !by_sni)
+		buffer_printf(out, "certificate %s %lld\n", hostname, when);
+	for (size_t i = 0; i < c->sni_count; i++) {
+		const char *cursor = c->sni[i].names.data;
+		char name[256];
+
+		when = tls_not_after(c->sni[i].pair.data, c->sni[i].pair.len);
+		while (when >= 0 && cursor && text_next_word(&cursor, name, sizeof(name)))
+			buffer_printf(out, "certificate %s %lld\n", name, when);
+	}
+	for (size_t i = 0; i < c->domains.count && settings_bool(c->settings, S_ENABLE_DKIM); i++) {
+		struct stat st;
+
+		if (c->dkim_keys[i][0] && stat(c->dkim_keys[i], &st) == 0)
+			buffer_printf(out, "dkim %s %s %lld\n", c->domains.name[i],
+				      c->dkim_selectors[i], (long long)st.st_mtime);
+	}
+	return out->data ? out->data : "";
+}
+
 int provision_render(struct context *c)
 {
-	struct buffer master_extra = {0};
+	struct buffer master_extra = {0}, certificates = {0};
 	char path[PATH_MAX], dir[PATH_MAX];
 	char *file;
 	int status = -1;
@@ -493,6 +537,8 @@ int provision_render(struct context *c)
 		0 &&
 	    render_template(c, "mailinit/gate.conf", "/etc/mailinit-gate.conf", NULL, 0644, 0) ==
 		0 &&
+	    render_template(c, "mailinit/metrics.conf", "/etc/mailinit-metrics.conf",
+			    metrics_lines(c, &certificates), 0644, 0) == 0 &&
 	    render_template(c, "dovecot/bans.conf.ext", "/etc/dovecot/bans.conf.ext", NULL, 0644,
 			    0) == 0 &&
 	    render_template(c, "dovecot/before.sieve", "/etc/dovecot/sieve/before.sieve", NULL,
@@ -503,6 +549,7 @@ int provision_render(struct context *c)
 	    provision_dkim_tables(c) == 0)
 		status = 0;
 	buffer_free(&master_extra);
+	buffer_free(&certificates);
 	return status;
 }
 

@@ -192,6 +192,15 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 					   "else to those ports is closed; a change between empty "
 					   "and not takes a restart",
 				   .example = "10.0.0.5/32 [2001:db8::5]/128"},
+    [S_METRICS] = {"METRICS", KIND_BOOL, "no",
+		   .help = "serve OpenMetrics (Prometheus) at http://METRICS_LISTEN/metrics: the "
+			   "services, mail flow, logins, the queue, certificates; a change takes "
+			   "a restart",
+		   .example = "yes"},
+    [S_METRICS_LISTEN] = {"METRICS_LISTEN", KIND_WORD, "0.0.0.0:9154",
+			  .help = "ADDRESS:PORT of the metrics (METRICS); no password: keep the "
+				  "port to the network of the Prometheus that scrapes it",
+			  .example = "[::]:9154"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},

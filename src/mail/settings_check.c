@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/log.h"
 #include "base/text.h"
 #include "mail/domains.h"
 #include "mail/ban_list.h"
+#include "mail/networks.h"
 #include "mail/settings.h"
 #include "mail/validate.h"
 
@@ -213,6 +215,20 @@ static void check_spam_scores(const struct settings *s, struct problems *problem
 	}
 }
 
+/* An ADDRESS:PORT setting (RSPAMD_WEB_LISTEN, METRICS_LISTEN): what its daemon can bind. */
+static void check_listen(const struct settings *s, enum setting_id id, const char *examples,
+			 struct problems *problems)
+{
+	struct sockaddr_storage address;
+	unsigned length;
+
+	if (s->value[id] && !listen_address_parse(s->value[id], &address, &length))
+		problem(problems,
+			"%s: \"%s\" is not ADDRESS:PORT with an IP address and a port from 1 to "
+			"65535 (e.g. %s) (from %s)",
+			setting_defs[id].name, s->value[id], examples, s->origin[id]);
+}
+
 /*
  * rspamd's web interface: a password rspamd reads as a quoted string ("\" and "$" would be
  * its escapes and variables), long enough for a page anyone who reaches the port may try;
@@ -221,43 +237,13 @@ static void check_spam_scores(const struct settings *s, struct problems *problem
 static void check_rspamd_web(const struct settings *s, struct problems *problems)
 {
 	const char *password = s->value[S_RSPAMD_WEB_PASSWORD];
-	const char *listen = s->value[S_RSPAMD_WEB_LISTEN], *colon;
-	char address[INET6_ADDRSTRLEN + 2];
-	unsigned long port;
-	const char *why;
-	unsigned char ip[16];
 
 	if (password && (strlen(password) < 12 || strpbrk(password, "\"\\$")))
 		problem(problems,
 			"RSPAMD_WEB_PASSWORD: must be 12 characters or more, without \", \\ or $ "
 			"(from %s)",
 			s->origin[S_RSPAMD_WEB_PASSWORD]);
-	if (!listen || (colon = strrchr(listen, ':')) == NULL ||
-	    (size_t)(colon - listen) >= sizeof(address) ||
-	    !valid_uint(colon + 1, 1, 65535, &port, &why)) {
-		if (listen)
-			problem(
-			    problems,
-			    "RSPAMD_WEB_LISTEN: \"%s\" is not ADDRESS:PORT (e.g. 127.0.0.1:11334 "
-			    "or [::1]:11334) (from %s)",
-			    listen, s->origin[S_RSPAMD_WEB_LISTEN]);
-		return;
-	}
-	size_t len = (size_t)(colon - listen);
-
-	memcpy(address, listen, len);
-	address[len] = '\0';
-	if (len > 2 && address[0] == '[' && address[len - 1] == ']') {
-		address[len - 1] = '\0';
-		if (inet_pton(AF_INET6, address + 1, ip) == 1)
-			return;
-	} else if (inet_pton(AF_INET, address, ip) == 1) {
-		return;
-	}
-	problem(problems,
-		"RSPAMD_WEB_LISTEN: \"%s\" is not ADDRESS:PORT with an IP address (e.g. "
-		"127.0.0.1:11334 or [::1]:11334) (from %s)",
-		listen, s->origin[S_RSPAMD_WEB_LISTEN]);
+	check_listen(s, S_RSPAMD_WEB_LISTEN, "127.0.0.1:11334 or [::1]:11334", problems);
 }
 
 /* The never-banned networks go to PID 1, the guard and mailinit ban as one line
@@ -331,6 +317,7 @@ static void check_rules(struct settings *s, struct problems *problems)
 			"ENABLE_MANAGESIEVE: is yes but ENABLE_SIEVE is no (enable both)");
 	check_spam_scores(s, problems);
 	check_rspamd_web(s, problems);
+	check_listen(s, S_METRICS_LISTEN, "0.0.0.0:9154 or [::]:9154", problems);
 	check_never_banned(s, problems);
 	check_proxy_networks(s, problems);
 	for (size_t i = 0; i < s->postfix_count; i++) {

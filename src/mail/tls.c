@@ -204,6 +204,18 @@ int tls_days_left(const char *cert_pem, size_t cert_len, bool *not_yet)
 	return days;
 }
 
+long long tls_not_after(const char *cert_pem, size_t cert_len)
+{
+	X509 *x = read_pem(cert_pem, cert_len, false);
+	struct tm tm = {0};
+	long long when = -1;
+
+	if (x != NULL && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+		when = (long long)timegm(&tm);
+	X509_free(x);
+	return when;
+}
+
 int tls_names(const char *cert_pem, size_t cert_len, struct buffer *names)
 {
 	X509 *x = read_pem(cert_pem, cert_len, false);

@@ -54,5 +54,7 @@ int tls_names(const char *cert_pem, size_t cert_len, struct buffer *names);
 /* Whole days until the first certificate of CERT_PEM expires (negative: expired);
  *NOT_YET when it is not valid yet; INT_MIN when there is no certificate. */
 int tls_days_left(const char *cert_pem, size_t cert_len, bool *not_yet);
+/* When the first certificate of CERT_PEM expires, unix seconds; -1 when there is none. */
+long long tls_not_after(const char *cert_pem, size_t cert_len);
 
 #endif

@@ -159,11 +159,12 @@ class Container:
 
 @pytest.fixture
 def start(image, quiet_dns, tmp_path):
-    """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True)."""
+    """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True,
+    publish=(9154,)): PUBLISH, ports beyond the mail ports to reach from the host."""
     made = []
 
     def _start(env=None, accounts=None, aliases=None, volumes=(), wait=True, hostname=None,
-               name=None, options=()):
+               name=None, options=(), publish=()):
         name = name or f"mailinit-test-{uuid.uuid4().hex[:8]}"
         config_dir = tmp_path / name
         config_dir.mkdir()
@@ -196,7 +197,7 @@ def start(image, quiet_dns, tmp_path):
                 argv += ["-e", f"{key}={value}"]
         for attempt in range(3):
             # A port found free can be taken by someone else before podman binds it.
-            ports = {p: free_port() for p in PORTS}
+            ports = {p: free_port() for p in (*PORTS, *publish)}
             published = [a for inside, outside in ports.items()
                          for a in ("-p", f"127.0.0.1:{outside}:{inside}")]
             run = engine(*argv, *published, image, check=False)

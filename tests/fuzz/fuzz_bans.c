@@ -1,5 +1,5 @@
-/* What the bans read from outside: the daemons' log lines (PID 1, for every line), and the
-   guard's two protocols (Postfix's policy requests, Dovecot's dict lines). */
+/* What the bans and the metrics read from outside: the daemons' log lines (PID 1, for every
+   line), and the guard's two protocols (Postfix's policy requests, Dovecot's dict lines). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +7,7 @@
 #include "mail/auth_failures.h"
 #include "mail/ban_list.h"
 #include "mail/guard.h"
+#include "mail/mail_events.h"
 
 static struct ban_list *banned(void)
 {
@@ -34,6 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	   PID 1 then does with it must not matter: parsed, or not. */
 	if (auth_failure_parse((const char *)data, size, &f))
 		ban_address_parse(f.address, 64, &a);
+	struct mail_event e;
+	if (mail_event_parse((const char *)data, size, &e) &&
+	    (e.counter >= MAIL_COUNTERS || e.amount == 0))
+		__builtin_trap(); /* PID 1 adds it to the scoreboard: always a counter of ours */
 	guard_policy_answer(banned(), "127.0.0.0/8 ::1/128", text, 2000, answer, sizeof(answer));
 	if (strncmp(answer, "action=", 7) != 0 || strstr(answer, "\n\n") == NULL)
 		__builtin_trap();

@@ -80,3 +80,16 @@ def test_the_proxy_ports_are_the_ones_the_gate_and_dovecot_listen_on():
                if p["name"].startswith("px-")}
     # ManageSieve (4190) is not published by these manifests, nor is its proxy port.
     assert proxied == {k: v for k, v in table.items() if k != "managesieve"}
+
+
+def test_prometheus_scrapes_the_metrics_port_which_the_load_balancer_does_not_publish():
+    kinds = documents()
+    template = kinds["StatefulSet"]["spec"]["template"]
+    container = template["spec"]["containers"][0]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    named = {p["name"]: p["containerPort"] for p in container["ports"]}
+    notes = template["metadata"]["annotations"]
+    assert env["METRICS"] == "yes" and "METRICS_LISTEN" not in env  # 0.0.0.0:9154
+    assert notes["prometheus.io/scrape"] == "true" and notes["prometheus.io/path"] == "/metrics"
+    assert int(notes["prometheus.io/port"]) == named["metrics"] == 9154
+    assert "metrics" not in {p["targetPort"] for p in kinds["Service"]["spec"]["ports"]}

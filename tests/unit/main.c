@@ -25,5 +25,6 @@ int main(void)
 	failed += run_lookup_table_tests();
 	failed += run_text_tests();
 	failed += run_sessions_tests();
+	failed += run_metrics_tests();
 	return failed == 0 ? 0 : 1;
 }

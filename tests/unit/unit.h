@@ -28,6 +28,7 @@ int run_watch_tests(void);
 int run_lookup_table_tests(void);
 int run_text_tests(void);
 int run_sessions_tests(void);
+int run_metrics_tests(void);
 int run_bans_tests(void);
 int run_gate_tests(void);
 
