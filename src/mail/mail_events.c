@@ -7,6 +7,7 @@
  *	Dovecot 2.3, rspamd 3.4 and mailinit's guard); a line of a client's
  *	making (an address, a user name, a reply text) comes after them.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "mail/auth_failures.h"
@@ -29,6 +30,10 @@
 #define REJECTIONS(why)                                                                            \
 	{                                                                                          \
 		"mailinit_rejections", "reason=\"" why "\""                                        \
+	}
+#define SCANS(action)                                                                              \
+	{                                                                                          \
+		"mailinit_spam_scans", "action=\"" action "\""                                     \
 	}
 #define LOGINS(protocol, result)                                                                   \
 	{                                                                                          \
@@ -64,6 +69,13 @@ const struct mail_counter_info mail_counters[MAIL_COUNTERS] = {
     [MAIL_LOGIN_FAILED + MAIL_PROTOCOL_POP3] = LOGINS("pop3", "failure"),
     [MAIL_LOGIN_FAILED + MAIL_PROTOCOL_MANAGESIEVE] = LOGINS("managesieve", "failure"),
     [MAIL_LOGIN_FAILED + MAIL_PROTOCOL_SMTP] = LOGINS("smtp", "failure"),
+    [MAIL_SCANNED + MAIL_SCAN_NO_ACTION] = SCANS("no_action"),
+    [MAIL_SCANNED + MAIL_SCAN_GREYLIST] = SCANS("greylist"),
+    [MAIL_SCANNED + MAIL_SCAN_ADD_HEADER] = SCANS("add_header"),
+    [MAIL_SCANNED + MAIL_SCAN_REWRITE_SUBJECT] = SCANS("rewrite_subject"),
+    [MAIL_SCANNED + MAIL_SCAN_SOFT_REJECT] = SCANS("soft_reject"),
+    [MAIL_SCANNED + MAIL_SCAN_REJECT] = SCANS("reject"),
+    [MAIL_SCANNED + MAIL_SCAN_OTHER] = SCANS("other"),
 };
 
 static bool starts(const char *p, const char *end, const char *prefix)
@@ -277,6 +289,46 @@ static bool dovecot_login(const char *p, const char *end, struct mail_event *out
 	return false;
 }
 
+/* "rspamd[194]: <121b3e>; proxy; rspamd_task_write_log: action: no action, id: <...", as
+   templates/rspamd/logging.inc has it written: rspamd's own words up to the action. */
+static bool rspamd_line(const char *p, const char *end, struct mail_event *out)
+{
+	static const struct {
+		const char *action;
+		enum mail_scan scan;
+	} actions[] = {{"no action,", MAIL_SCAN_NO_ACTION},
+		       {"greylist,", MAIL_SCAN_GREYLIST},
+		       {"add header,", MAIL_SCAN_ADD_HEADER},
+		       {"rewrite subject,", MAIL_SCAN_REWRITE_SUBJECT},
+		       {"soft reject,", MAIL_SCAN_SOFT_REJECT},
+		       {"reject,", MAIL_SCAN_REJECT}};
+	static const char marker[] = "; rspamd_task_write_log: action: ";
+	const char *at = p;
+
+	/* Before it, only rspamd's "<id>; worker" (letters, digits, "_"): no client's text. */
+	if (!starts(at, end, "<"))
+		return false;
+	for (at++; at < end && isalnum((unsigned char)*at); at++)
+		;
+	if (!starts(at, end, ">; "))
+		return false;
+	for (at += 3; at < end && (isalnum((unsigned char)*at) || *at == '_'); at++)
+		;
+	if (!starts(at, end, marker))
+		return false;
+	at += sizeof(marker) - 1;
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (starts(at, end, actions[i].action))
+			return event(out, MAIL_SCANNED + actions[i].scan, 1);
+	}
+	return event(out, MAIL_SCANNED + MAIL_SCAN_OTHER, 1);
+}
+
+bool mail_event_from_rspamd(unsigned counter)
+{
+	return counter >= MAIL_SCANNED && counter < MAIL_SCANNED + MAIL_SCANS;
+}
+
 bool mail_event_parse(const char *line, size_t len, struct mail_event *out)
 {
 	const char *end = line + len;
@@ -297,5 +349,10 @@ bool mail_event_parse(const char *line, size_t len, struct mail_event *out)
 		return dovecot_login(line + strlen("dovecot: "), end, out);
 	if (starts(line, end, "postfix/"))
 		return postfix_line(line, end, out);
+	if (starts(line, end, "rspamd[")) {
+		const char *p = memchr(line, ']', (size_t)(end - line));
+
+		return p != NULL && starts(p, end, "]: ") && rspamd_line(p + 3, end, out);
+	}
 	return false;
 }

@@ -27,7 +27,10 @@
  *	  logins     by protocol (imap, pop3, managesieve, smtp) and result: a
  *	             success per login, a failure per attempt Dovecot counted; no
  *	             SMTP success (Postfix logs none; that counter's family is NULL,
- *	             and it is not served).
+ *	             and it is not served);
+ *	  scans      rspamd's action for each message it scanned (its task line,
+ *	             whose format mailinit sets: the action comes first). Those lines
+ *	             come from rspamd's uid: mail_event_from_rspamd() says which.
  *	Which lines are believed (their sender's uid) is the caller's concern.
  */
 #ifndef MAILINIT_MAIL_EVENTS_H
@@ -48,6 +51,16 @@ enum mail_reason {
 	MAIL_REASON_OTHER,
 	MAIL_REASONS
 };
+enum mail_scan {
+	MAIL_SCAN_NO_ACTION,
+	MAIL_SCAN_GREYLIST,
+	MAIL_SCAN_ADD_HEADER,
+	MAIL_SCAN_REWRITE_SUBJECT,
+	MAIL_SCAN_SOFT_REJECT,
+	MAIL_SCAN_REJECT,
+	MAIL_SCAN_OTHER, /* discard, quarantine, an action of the operator's own */
+	MAIL_SCANS
+};
 enum mail_protocol {
 	MAIL_PROTOCOL_IMAP,
 	MAIL_PROTOCOL_POP3,
@@ -65,7 +78,8 @@ enum {
 	MAIL_REJECTED = MAIL_BOUNCED + MAIL_VIAS,
 	MAIL_LOGIN_OK = MAIL_REJECTED + MAIL_REASONS,
 	MAIL_LOGIN_FAILED = MAIL_LOGIN_OK + MAIL_PROTOCOLS,
-	MAIL_COUNTERS = MAIL_LOGIN_FAILED + MAIL_PROTOCOLS
+	MAIL_SCANNED = MAIL_LOGIN_FAILED + MAIL_PROTOCOLS,
+	MAIL_COUNTERS = MAIL_SCANNED + MAIL_SCANS
 };
 
 struct mail_event {
@@ -81,5 +95,7 @@ struct mail_counter_info {
 extern const struct mail_counter_info mail_counters[MAIL_COUNTERS];
 
 bool mail_event_parse(const char *line, size_t len, struct mail_event *out);
+/* Whether COUNTER is one rspamd's own lines move (believed from rspamd's uid only). */
+bool mail_event_from_rspamd(unsigned counter);
 
 #endif

@@ -200,6 +200,8 @@ static void render_counters(const struct scoreboard *board, struct buffer *out)
 	    "What Postfix refused, by reason.",
 	    "mailinit_logins",
 	    "Logins by protocol and result (a failure per attempt).",
+	    "mailinit_spam_scans",
+	    "Messages rspamd scanned, by the action it chose.",
 	};
 	const char *family = "";
 

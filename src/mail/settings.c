@@ -198,8 +198,11 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			   "a restart",
 		   .example = "yes"},
     [S_METRICS_LISTEN] = {"METRICS_LISTEN", KIND_WORD, "0.0.0.0:9154",
-			  .help = "ADDRESS:PORT of the metrics (METRICS); no password: keep the "
-				  "port to the network of the Prometheus that scrapes it",
+			  .help =
+			      "ADDRESS:PORT of the metrics (METRICS); no password: keep the "
+			      "port to the network of the Prometheus that scrapes it; [::]:PORT "
+			      "for IPv6 too; another port: change the scrape's too (Kubernetes' "
+			      "containerPort and prometheus.io/port)",
 			  .example = "[::]:9154"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",

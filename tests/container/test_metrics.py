@@ -91,6 +91,9 @@ def test_each_counter_moves_by_what_was_done(start):
     assert moved(before, after, "mailinit_logins_total", protocol="imap", result="failure") == 2
     assert moved(before, after, "mailinit_logins_total", protocol="imap",
                  result="success") >= 3
+    # rspamd (on by default) scanned the three messages that had a DATA.
+    scans = [key for key in after if key[0] == "mailinit_spam_scans_total"]
+    assert len(scans) == 7 and sum(after[k] - before[k] for k in scans) == 3, scans
     for reason in ("rbl", "spam", "dmarc", "quota", "rate_limit", "banned", "other"):
         assert moved(before, after, "mailinit_rejections_total", reason=reason) == 0, reason
     assert moved(before, after, "mailinit_deliveries_total", transport="lmtp",

@@ -133,6 +133,18 @@ static void postfix_and_dovecot_lines_move_the_right_counter(void **state)
 	     "orig_to=<o@example.test>, relay=mx[192.0.2.9]:25, delay=1, dsn=4.4.1, "
 	     "status=deferred (451 try later)",
 	     MAIL_DEFERRED + MAIL_VIA_SMTP, 1},
+	    {"rspamd[194]: <121b3e>; proxy; rspamd_task_write_log: action: no action, id: "
+	     "<x@example.net>, qid: <6C31813898E>, ip: 192.0.2.7, (default: F (no action): "
+	     "[1.90/15.00] [MISSING_SUBJECT(2.00){}])",
+	     MAIL_SCANNED + MAIL_SCAN_NO_ACTION, 1},
+	    {"rspamd[194]: <121b3f>; proxy; rspamd_task_write_log: action: add header, id: <y>",
+	     MAIL_SCANNED + MAIL_SCAN_ADD_HEADER, 1},
+	    {"rspamd[194]: <121b40>; proxy; rspamd_task_write_log: action: reject, id: <z>",
+	     MAIL_SCANNED + MAIL_SCAN_REJECT, 1},
+	    /* A Message-ID cannot pose as rspamd's words: only its own come before them. */
+	    {"rspamd[194]: <121b41>; proxy; lua; x: id: <a; rspamd_task_write_log: action: "
+	     "reject, >",
+	     -1, 0},
 	    /* Not events: mailinit health's probe, a client without a login, a cleanup line of
 	       another kind, other programs, a user name that looks like a login line. */
 	    {"postfix/smtpd[330]: 4QxY2k1g: client=unknown[192.0.2.7]", -1, 0},
@@ -167,6 +179,8 @@ static void every_counter_has_a_family_and_labels(void **state)
 		}
 		assert_non_null(mail_counters[i].family);
 		assert_non_null(mail_counters[i].labels);
+		assert_true(mail_event_from_rspamd(i) ==
+			    (strncmp(mail_counters[i].family, "mailinit_spam_", 14) == 0));
 	}
 	assert_string_equal(mail_counters[MAIL_REJECTED + MAIL_REASON_QUOTA].labels,
 			    "reason=\"quota\"");
