@@ -337,7 +337,6 @@ struct server {
 	struct metrics_config *config;
 	const struct scoreboard *board;
 	int channel;   /* to the queue counter; -1: none (the queue not shown) */
-	pid_t counter; /* its pid */
 	int64_t asked; /* when the queue was last counted, ms */
 	struct queue_counts queue;
 	struct buffer body; /* the last body rendered, reused within METRICS_REUSE_MS */
@@ -387,7 +386,6 @@ static int start_queue_counter(struct server *sv, const struct pollfd close_fds[
 		return -1;
 	}
 	struct passwd postfix = *pw;
-
 	pid_t counter;
 
 	/* Reaped by the kernel: a counter given up on may end long after (a hung volume). */
