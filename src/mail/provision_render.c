@@ -466,7 +466,8 @@ static int render_rspamd(struct context *c)
 	return render_template(c, "redis/redis.conf", "/etc/redis/redis.conf", NULL, 0644, 0);
 }
 
-/* For the metrics: "certificate NAME NOT_AFTER" for each name a certificate is served for
+/* For the metrics (only with METRICS: it parses each certificate again, on the start-up
+   path): "certificate NAME NOT_AFTER" for each name a certificate is served for
    (the default pair for MAIL_HOSTNAME, each SNI pair for its names), and "dkim DOMAIN
    SELECTOR MADE" for each signing key (its file's time). */
 static const char *metrics_lines(const struct context *c, struct buffer *out)
@@ -538,7 +539,9 @@ int provision_render(struct context *c)
 	    render_template(c, "mailinit/gate.conf", "/etc/mailinit-gate.conf", NULL, 0644, 0) ==
 		0 &&
 	    render_template(c, "mailinit/metrics.conf", "/etc/mailinit-metrics.conf",
-			    metrics_lines(c, &certificates), 0644, 0) == 0 &&
+			    settings_bool(c->settings, S_METRICS) ? metrics_lines(c, &certificates)
+								  : NULL,
+			    0644, 0) == 0 &&
 	    render_template(c, "dovecot/bans.conf.ext", "/etc/dovecot/bans.conf.ext", NULL, 0644,
 			    0) == 0 &&
 	    render_template(c, "dovecot/before.sieve", "/etc/dovecot/sieve/before.sieve", NULL,
