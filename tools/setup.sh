@@ -121,6 +121,9 @@ test)
 	missing=$(missing_packages $test_packages)
 	# shellcheck disable=SC2086
 	[ -z "$missing" ] || install $missing
+	# kubectl renders deploy/kubernetes/scale-out (kubectl kustomize) for its offline check:
+	# Debian's kubernetes-client, unless a kubectl is here already (its own package).
+	command -v kubectl >/dev/null 2>&1 || install kubernetes-client
 	;;
 *)
 	echo "usage: tools/setup.sh engine|podman-conf|run|base|test" >&2

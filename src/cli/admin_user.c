@@ -185,10 +185,12 @@ int user_list(struct admin *a, int argc, char **argv)
 	for (size_t i = 0; i < accounts.account_count; i++) {
 		const struct account *acc = &accounts.account[i];
 
+		printf("%s", acc->address);
 		if (acc->quota)
-			printf("%s\tquota %llu MiB\n", acc->address, acc->quota >> 20);
-		else
-			printf("%s\n", acc->address);
+			printf("\tquota %llu MiB", acc->quota >> 20);
+		if (acc->host[0])
+			printf("\thost %s", acc->host);
+		printf("\n");
 	}
 	accounts_free(&accounts);
 	return problems.count ? EX_DATAERR : 0;

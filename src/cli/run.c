@@ -140,15 +140,19 @@ static int provision_in_child(int *stop)
 	return EX_SOFTWARE;
 }
 
+/* ROLE at the start: it chooses services, so a reload may not change it. */
+static enum mail_role start_role;
+
 /* The switches the run started with (enabled_by of the service file): on or off. */
 static struct {
-	char name[SERVICES_MAX][SERVICE_NAME_MAX];
-	bool on[SERVICES_MAX];
+	char name[2 * SERVICES_MAX][SERVICE_NAME_MAX]; /* enabled_by and disabled_by */
+	bool on[2 * SERVICES_MAX];
 	size_t count;
 } switches;
 
 /* SETTINGS' value of the yes/no setting NAME, its default when unset, or whether the
-   network list NAME is set (PROXY_PROTOCOL_NETWORKS); -1: no such setting. */
+   network list or server NAME is set (PROXY_PROTOCOL_NETWORKS, REDIS_SERVER); -1: no
+   such setting. */
 static int switch_value(const struct settings *settings, const char *name)
 {
 	int id = settings_id(name);
@@ -156,40 +160,75 @@ static int switch_value(const struct settings *settings, const char *name)
 	bool on = false;
 
 	if (id < 0 ||
-	    (setting_defs[id].kind != KIND_BOOL && setting_defs[id].kind != KIND_NETWORK_LIST))
+	    (setting_defs[id].kind != KIND_BOOL && setting_defs[id].kind != KIND_NETWORK_LIST &&
+	     setting_defs[id].kind != KIND_SERVER))
 		return -1;
 	value = settings_get(settings, (enum setting_id)id);
 	if (value == NULL)
 		value = setting_defs[id].fallback;
-	if (setting_defs[id].kind == KIND_NETWORK_LIST)
+	if (setting_defs[id].kind != KIND_BOOL)
 		return settings_list_set(settings, (enum setting_id)id);
 	return value && valid_bool(value, &on, &why) && on;
 }
 
-/* Leave out the services whose switch is off, and remember the switches. -1: a bad switch. */
+/* Whether the service runs in ROLE: it names it, or names no role at all. */
+static bool in_role(const struct service_spec *spec, enum mail_role role)
+{
+	char word[SERVICE_ROLES_MAX];
+
+	snprintf(word, sizeof(word), " %s ", settings_role_name(role));
+	return spec->roles[0] == '\0' || strstr(spec->roles, word) != NULL;
+}
+
+/* NAME's value now, remembered for the reloads; -1 (said) when it names no switch. */
+static int take_switch(const char *path, const struct service_spec *spec, const char *option,
+		       const char *name, const struct settings *settings)
+{
+	int on = switch_value(settings, name);
+
+	if (on < 0) {
+		log_error("%s: service %s: %s = \"%s\" names no yes/no setting, network list or "
+			  "server (mailinit help settings lists them)",
+			  path, spec->name, option, name);
+		return -1;
+	}
+	if (switches.count < sizeof(switches.on) / sizeof(switches.on[0])) {
+		snprintf(switches.name[switches.count], SERVICE_NAME_MAX, "%s", name);
+		switches.on[switches.count++] = on;
+	}
+	return on;
+}
+
+/* Leave out the services whose switch is off or whose roles are not ROLE, and remember
+   the switches and the role. -1: a bad switch. */
 static int take_switches(struct supervisor_config *config, const char *path,
 			 const struct settings *settings)
 {
+	start_role = settings_role(settings);
 	for (size_t i = 0; i < config->count;) {
-		const char *name = config->services[i].enabled_by;
-		int on = name[0] ? switch_value(settings, name) : 1;
+		const struct service_spec *spec = &config->services[i];
+		int on = 1, off = 0;
 
-		if (on < 0) {
-			log_error("%s: service %s: enabled_by = \"%s\" names no yes/no setting or "
-				  "network list "
-				  "(mailinit help settings lists them)",
-				  path, config->services[i].name, name);
+		if (!in_role(spec, start_role)) {
+			log_info("ROLE is %s: %s does not run", settings_role_name(start_role),
+				 spec->name);
+			services_remove(config, i);
+			continue;
+		}
+		if (spec->enabled_by[0] &&
+		    (on = take_switch(path, spec, "enabled_by", spec->enabled_by, settings)) < 0)
 			return -1;
-		}
-		if (name[0] && switches.count < SERVICES_MAX) {
-			snprintf(switches.name[switches.count], SERVICE_NAME_MAX, "%s", name);
-			switches.on[switches.count++] = on;
-		}
-		if (on) {
+		if (spec->disabled_by[0] &&
+		    (off = take_switch(path, spec, "disabled_by", spec->disabled_by, settings)) < 0)
+			return -1;
+		if (on && !off) {
 			i++;
 			continue;
 		}
-		log_info("%s is off: %s does not run", name, config->services[i].name);
+		if (!on)
+			log_info("%s is off: %s does not run", spec->enabled_by, spec->name);
+		else
+			log_info("%s is set: %s does not run", spec->disabled_by, spec->name);
 		services_remove(config, i);
 	}
 	return 0;
@@ -205,10 +244,18 @@ static int switches_unchanged(const struct provision_options *options)
 	int status = 0;
 
 	if (cli_load_settings(options, &now, true) == 0) {
+		if (settings_role(&now) != start_role) {
+			log_error("reload: ROLE is now %s (%s) but was %s at the start: it starts "
+				  "or stops services, so it takes a restart of the container; "
+				  "nothing was changed",
+				  settings_role_name(settings_role(&now)), now.origin[S_ROLE],
+				  settings_role_name(start_role));
+			status = EX_CONFIG;
+		}
 		for (size_t i = 0; i < switches.count; i++) {
 			int on = switch_value(&now, switches.name[i]);
 			int id = settings_id(switches.name[i]);
-			bool list = id >= 0 && setting_defs[id].kind == KIND_NETWORK_LIST;
+			bool list = id >= 0 && setting_defs[id].kind != KIND_BOOL;
 
 			if (on < 0 || on == switches.on[i])
 				continue;

@@ -126,12 +126,30 @@ static int validate_service(cfg_t *cfg, cfg_opt_t *opt)
 		cfg_error(cfg, "service \"%s\": command is required", name);
 		return -1;
 	}
-	if (cfg_getstr(sec, "enabled_by") &&
-	    (cfg_getstr(sec, "enabled_by")[0] == '\0' ||
-	     strlen(cfg_getstr(sec, "enabled_by")) >= SERVICE_NAME_MAX)) {
-		cfg_error(cfg, "service \"%s\": enabled_by: a switch name of 1 to %d characters",
-			  name, SERVICE_NAME_MAX - 1);
-		return -1;
+	for (int i = 0; i < 2; i++) {
+		const char *option = i ? "disabled_by" : "enabled_by",
+			   *value = cfg_getstr(sec, option);
+
+		if (value && (value[0] == '\0' || strlen(value) >= SERVICE_NAME_MAX)) {
+			cfg_error(cfg, "service \"%s\": %s: a switch name of 1 to %d characters",
+				  name, option, SERVICE_NAME_MAX - 1);
+			return -1;
+		}
+	}
+	size_t roles_length = 1;
+	for (unsigned i = 0; i < cfg_size(sec, "roles"); i++) {
+		const char *role = cfg_getnstr(sec, "roles", i);
+		size_t n = strlen(role);
+
+		roles_length += n + 1;
+		if (n == 0 || strspn(role, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n ||
+		    roles_length >= SERVICE_ROLES_MAX) {
+			cfg_error(cfg,
+				  "service \"%s\": roles: names of lower-case letters, digits, - "
+				  "and _, %d characters in all at most",
+				  name, SERVICE_ROLES_MAX - 2);
+			return -1;
+		}
 	}
 	if (cfg_size(sec, "reload_command") > 0 && cfg_getstr(sec, "reload_signal") != NULL) {
 		cfg_error(cfg, "service \"%s\": give reload_signal or reload_command, not both",
@@ -150,6 +168,8 @@ static cfg_opt_t service_opts[] = {
     CFG_STR_LIST("reload_command", NULL, CFGF_NODEFAULT),
     CFG_STR_LIST("drain_command", NULL, CFGF_NODEFAULT),
     CFG_STR("enabled_by", NULL, CFGF_NODEFAULT),
+    CFG_STR("disabled_by", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("roles", NULL, CFGF_NODEFAULT),
     CFG_BOOL("reloads", cfg_true, CFGF_NONE),
     CFG_STR("reload_when_changed", NULL, CFGF_NODEFAULT),
     CFG_END(),
@@ -220,6 +240,14 @@ static int copy_service(cfg_t *sec, struct service_spec *spec)
 
 	snprintf(spec->name, sizeof(spec->name), "%s", cfg_title(sec));
 	snprintf(spec->enabled_by, sizeof(spec->enabled_by), "%s", enabled_by ? enabled_by : "");
+	snprintf(spec->disabled_by, sizeof(spec->disabled_by), "%s",
+		 cfg_getstr(sec, "disabled_by") ? cfg_getstr(sec, "disabled_by") : "");
+	for (unsigned i = 0; i < cfg_size(sec, "roles"); i++) {
+		size_t used = strlen(spec->roles);
+
+		snprintf(spec->roles + used, sizeof(spec->roles) - used, "%s%s ", used ? "" : " ",
+			 cfg_getnstr(sec, "roles", i));
+	}
 	spec->order = cfg_getint(sec, "order");
 	spec->stop_signal = signal_from_name(cfg_getstr(sec, "stop_signal"));
 	spec->reload_signal = reload ? signal_from_name(reload) : SIGHUP;

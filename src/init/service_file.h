@@ -43,6 +43,9 @@
  *	        enabled_by = "ENABLE_X"   only when this switch is on (cli/run.c reads
  *	                                  it as a setting, yes/no or a network list
  *	                                  that is on when set; unset: always runs)
+ *	        disabled_by = "X_SERVER"  not when this switch is on (the same kinds)
+ *	        roles = {"all", "mx"}     only when the ROLE setting is one of these
+ *	                                  (cli/run.c; unset: in every role)
  *	    }
  *
  *	The services come out sorted by order (ties keep file order).
@@ -60,10 +63,11 @@
 
 #include "init/backoff.h"
 
-#define SERVICES_MAX     16
-#define SERVICE_NAME_MAX 32
-#define SERVICE_ARGV_MAX 32
-#define WATCH_MAX        8
+#define SERVICES_MAX      16
+#define SERVICE_NAME_MAX  32
+#define SERVICE_ARGV_MAX  32
+#define WATCH_MAX         8
+#define SERVICE_ROLES_MAX 64
 
 struct service_spec {
 	char name[SERVICE_NAME_MAX];
@@ -74,9 +78,11 @@ struct service_spec {
 	int reload_signal;
 	int stop_signal;
 	long order;
-	char enabled_by[SERVICE_NAME_MAX]; /* "": always runs; else the switch naming it */
-	bool reloads;                      /* false: a reload leaves it alone */
-	char *reload_when_changed;         /* NULL, or reload only when a file here changed */
+	char enabled_by[SERVICE_NAME_MAX];  /* "": always runs; else the switch naming it */
+	char disabled_by[SERVICE_NAME_MAX]; /* "": never off; else the switch that turns it off */
+	char roles[SERVICE_ROLES_MAX];      /* " all mx ": the roles it runs in; "": every one */
+	bool reloads;                       /* false: a reload leaves it alone */
+	char *reload_when_changed;          /* NULL, or reload only when a file here changed */
 };
 
 struct supervisor_config {

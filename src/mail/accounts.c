@@ -176,26 +176,36 @@ bool accounts_has_recipient(const struct accounts *a, const char *address)
 	return false;
 }
 
-/* After the hash: "quota=SIZE" (the only field there is), blank- or colon-separated. */
+/* After the hash: "quota=SIZE" and "host=NAME", blank- or colon-separated. */
 static bool parse_extra_fields(char *extra, struct account *account, const char *path,
 			       const char *address, struct problems *problems)
 {
 	while (extra && *extra) {
 		char *field = extra;
+		const char *why = NULL;
 
 		extra += strcspn(extra, " \t:");
 		if (*extra)
 			*extra++ = '\0';
 		if (*field == '\0')
 			continue;
-		if (strncmp(field, "quota=", 6) != 0 ||
-		    !accounts_parse_size(field + 6, &account->quota)) {
-			problem(problems,
-				"%s:%u: %s: unknown extra field \"%s\" (known: quota=SIZE, e.g. "
-				"quota=2G)",
-				path, account->line, address, field);
-			return false;
+		if (strncmp(field, "quota=", 6) == 0 &&
+		    accounts_parse_size(field + 6, &account->quota))
+			continue;
+		if (strncmp(field, "host=", 5) == 0 && strlen(field + 5) < sizeof(account->host) &&
+		    valid_host(field + 5, &why)) {
+			memcpy(account->host, field + 5, strlen(field + 5) + 1);
+			continue;
 		}
+		problem(problems,
+			"%s:%u: %s: %s extra field \"%s\" (known: quota=SIZE, e.g. quota=2G; "
+			"host=NAME, a mailbox server's name or IPv4 address, e.g. host=mailbox-1)",
+			path, account->line, address,
+			strncmp(field, "quota=", 6) == 0 || strncmp(field, "host=", 5) == 0
+			    ? "bad"
+			    : "unknown",
+			field);
+		return false;
 	}
 	return true;
 }

@@ -12,11 +12,12 @@
  *	accounts_line_key("alice@example.com:{CRYPT}...", ENTRY_ACCOUNT, key, sizeof(key));
  *
  * DESCRIPTION
- *	accounts: one "user@domain:{SCHEME}hash[:quota=SIZE]" per line; blank
+ *	accounts: one "user@domain:{SCHEME}hash[:quota=SIZE][:host=NAME]" per line; blank
  *	lines and lines starting with # are skipped. SCHEME is CRYPT, SHA512-CRYPT,
  *	SHA256-CRYPT, BLF-CRYPT, ARGON2I or ARGON2ID (what Dovecot 2.3 on
  *	Debian verifies); PLAIN only when allowed. SIZE is bytes, or a number
- *	with K, M, G or T.
+ *	with K, M, G or T. NAME is the account's mailbox server when the server
+ *	is split (ROLE=proxy, docs/scaling.md): a host name or an IPv4 address.
  *
  *	aliases: Postfix's virtual format: "source target[, target ...]" where
  *	source is an address or "@domain" (catch-all) and each target an
@@ -53,6 +54,7 @@ struct account {
 	char domain[254];
 	char *password;           /* {SCHEME}hash */
 	unsigned long long quota; /* bytes, 0: none */
+	char host[254];           /* its mailbox server (ROLE=proxy), "": MAILBOX_HOST */
 	unsigned line;
 };
 

@@ -13,7 +13,7 @@
  *	One row per listener: its name, the daemon that serves it, where
  *	(127.0.0.1:PORT, or a unix socket's path), how it speaks (what health
  *	probes with), TLS from the first byte or not, and the setting that
- *	turns it on (or none: always on). "mailinit health" probes the rows,
+ *	turns it on (or none: always on), the ROLEs it is in. "mailinit health" probes the rows,
  *	"check" summarises them, and the templates take the ports and paths as
  *	{{LISTEN_NAME}} (the name upper-cased: LISTEN_IMAPS, LISTEN_LMTP).
  *	Postfix's three are its master.cf services smtp, submission and
@@ -54,9 +54,15 @@ struct listener {
 	enum listener_protocol protocol;
 	bool tls;                /* TLS from the first byte */
 	enum setting_id enabled; /* ALWAYS_ON, or the ENABLE_* setting */
+	unsigned roles;          /* the ROLEs it is in (ROLE_BIT), docs/scaling.md */
 };
 
-#define LISTENER_COUNT 17
+/* Postfix's ports and what it asks; the ports of mail clients; every role. */
+#define MX_ROLES     (ROLE_BIT(ROLE_ALL) | ROLE_BIT(ROLE_MX))
+#define CLIENT_ROLES (ROLE_BIT(ROLE_ALL) | ROLE_BIT(ROLE_MAILBOX) | ROLE_BIT(ROLE_PROXY))
+#define ALL_ROLES    (CLIENT_ROLES | ROLE_BIT(ROLE_MX))
+
+#define LISTENER_COUNT 18
 extern const struct listener listeners[LISTENER_COUNT];
 
 bool listener_enabled(const struct listener *l, const struct settings *settings);

@@ -147,6 +147,24 @@ static int finish(struct context *c, int status)
  * (the demo account made into an empty file), aliases, the mail domains.
  * Read on after a settings problem: all problems at once. 0 or EX_OSERR.
  */
+/* ROLE=proxy sends each account to its mailbox server: its host= field, or MAILBOX_HOST. */
+static void check_mailbox_hosts(struct context *c, struct problems *problems)
+{
+	if (settings_role(c->settings) != ROLE_PROXY || settings_get(c->settings, S_MAILBOX_HOST))
+		return;
+	for (size_t i = 0; i < c->accounts.account_count; i++) {
+		const struct account *a = &c->accounts.account[i];
+
+		if (a->host[0] == '\0')
+			problem(problems,
+				"%s/accounts:%u: %s has no host= field and MAILBOX_HOST is not "
+				"set: ROLE=proxy "
+				"does not know its mailbox server (add e.g. host=mailbox-1 to the "
+				"line, or set MAILBOX_HOST for the accounts without one)",
+				c->options->config_dir, a->line, a->address);
+	}
+}
+
 static int read_inputs(struct context *c, char *const *env, struct problems *problems)
 {
 	const struct provision_options *options = c->options;
@@ -171,8 +189,10 @@ static int read_inputs(struct context *c, char *const *env, struct problems *pro
 	}
 	snprintf(path, sizeof(path), "%s/aliases", options->config_dir);
 	aliases_load(&c->accounts, path, problems);
-	if (settings_ok)
+	if (settings_ok) {
 		collect_domains(c, problems);
+		check_mailbox_hosts(c, problems);
+	}
 	return 0;
 }
 
@@ -190,7 +210,11 @@ static int render_and_verify(struct context *c, struct problems *problems)
 	if ((status = provision_certificate(c, problems)) != 0 || problems->count)
 		return status;
 	provision_sni_read(c, problems);
-	if (settings_bool(c->settings, S_ENABLE_DKIM) && provision_dkim_keys(c, problems) != 0)
+	/* Only the MX servers sign: a mailbox server or a proxy makes no key. */
+	bool signs =
+	    settings_role(c->settings) == ROLE_ALL || settings_role(c->settings) == ROLE_MX;
+	if (signs && settings_bool(c->settings, S_ENABLE_DKIM) &&
+	    provision_dkim_keys(c, problems) != 0)
 		return EX_OSERR;
 	if (problems->count)
 		return 0;

@@ -98,12 +98,28 @@ static void add_role_addresses(struct context *c, struct lookup_table *virtual)
 	}
 }
 
+/*
+ * ROLE=proxy: once the password is right, Dovecot hands the login (and an LMTP delivery) to
+ * the account's mailbox server, and speaks TLS to it (STARTTLS: the backend's own ports).
+ * Its certificate is the public name's, not the backend's, so any is taken: the cluster's
+ * network policy, not the certificate, says who may answer there (docs/scaling.md).
+ */
+static const char *proxy_fields(const struct context *c, const struct account *acc)
+{
+	static char fields[300];
+
+	snprintf(fields, sizeof(fields), "proxy=y host=%s starttls=any-cert",
+		 acc->host[0] ? acc->host : settings_get(c->settings, S_MAILBOX_HOST));
+	return fields;
+}
+
 int provision_maps(struct context *c)
 {
 	struct buffer vmailbox = {0}, virtual = {0}, logins = {0}, users = {0}, sasl = {0};
 	struct buffer own = {0}, signing = {0};
 	struct lookup_table virtual_table = {0}, logins_table = {0};
 	struct accounts *a = &c->accounts;
+	bool proxy = settings_role(c->settings) == ROLE_PROXY;
 	int status = 0;
 
 	buffer_puts(&vmailbox, "# Rendered by mailinit from /etc/mailinit/accounts\n");
@@ -117,7 +133,9 @@ int provision_maps(struct context *c)
 		lookup_table_add(&virtual_table, acc->address, acc->address);
 		lookup_table_add(&logins_table, acc->address, acc->address);
 		buffer_printf(&users, "%s:%s::::::", acc->address, acc->password);
-		if (acc->quota)
+		if (proxy)
+			buffer_printf(&users, "%s", proxy_fields(c, acc));
+		else if (acc->quota)
 			buffer_printf(&users, "userdb_quota_rule=*:storage=%lluB", acc->quota);
 		buffer_puts(&users, "\n");
 	}

@@ -218,6 +218,57 @@ static void set_quota_check(struct context *c)
 		any ? listeners_template_value("LISTEN_QUOTA") : "", any ? ", " : "");
 }
 
+/*
+ * ROLE (docs/scaling.md): what Dovecot serves, where Postfix delivers. An MX's Dovecot only
+ * logs submission's users in (protocols none: no mailbox); mailbox servers and proxies take
+ * deliveries on LMTP's TCP port as well, and a proxy passes each login and delivery on to the
+ * account's mailbox server (its users file: provision_maps.c). A mailbox server sends what
+ * Sieve sends (vacation replies, redirects) through RELAYHOST, the MX servers.
+ */
+static void set_role_vars(struct context *c)
+{
+	enum mail_role role = settings_role(c->settings);
+	const char *lmtp = settings_get(c->settings, S_LMTP_SERVER);
+	char host[300] = "";
+
+	set_var(c, "ROLE_MX", "%s", role == ROLE_MX ? "yes" : "no");
+	set_var(c, "ROLE_MAILBOX", "%s", role == ROLE_MAILBOX ? "yes" : "no");
+	set_var(c, "ROLE_PROXY", "%s", role == ROLE_PROXY ? "yes" : "no");
+	set_var(c, "LMTP_TCP", "%s", role == ROLE_MAILBOX || role == ROLE_PROXY ? "yes" : "no");
+	if (role == ROLE_MX)
+		set_var(c, "DOVECOT_PROTOCOLS", "%s", "none");
+	else
+		set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
+			settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
+			settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
+			settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
+	/* Postfix's lmtp:inet:[HOST]:PORT: brackets, so that a name is looked up as A/AAAA,
+	   never as MX. LMTP_SERVER is HOST:PORT or [IPv6]:PORT (valid_server). */
+	if (role == ROLE_MX && lmtp)
+		set_var(c, "VIRTUAL_TRANSPORT", "lmtp:inet:%s%.*s%s%s", lmtp[0] == '[' ? "" : "[",
+			(int)(strrchr(lmtp, ':') - lmtp), lmtp, lmtp[0] == '[' ? "" : "]",
+			strrchr(lmtp, ':'));
+	else
+		set_var(c, "VIRTUAL_TRANSPORT", "lmtp:unix:%s",
+			listeners_template_value("LISTEN_LMTP"));
+	/* Dovecot's submission_host: HOST:PORT ([IPv6]:PORT), 25 unless RELAYHOST names one. */
+	const char *relay = settings_get(c->settings, S_RELAYHOST);
+	if (role == ROLE_MAILBOX && relay) {
+		const char *close = relay[0] == '[' ? strchr(relay, ']') : NULL;
+		const char *name = close ? relay + 1 : relay;
+		const char *colon =
+		    close ? (close[1] == ':' ? close + 1 : NULL) : strchr(relay, ':');
+		int length = close   ? (int)(close - name)
+			     : colon ? (int)(colon - name)
+				     : (int)strlen(name);
+		bool v6 = memchr(name, ':', (size_t)length) != NULL;
+
+		snprintf(host, sizeof(host), "%s%.*s%s:%s", v6 ? "[" : "", length, name,
+			 v6 ? "]" : "", colon ? colon + 1 : "25");
+	}
+	set_var(c, "SUBMISSION_HOST", "%s", host);
+}
+
 static void set_template_vars(struct context *c)
 {
 	struct buffer domains = {0};
@@ -253,10 +304,7 @@ static void set_template_vars(struct context *c)
 	set_var(c, "SCOREBOARD", "%s", scoreboard);
 	set_var(c, "GUARD_ACTIVE", "%s/%s", GUARD_DIR, GUARD_ACTIVE_FILE);
 	set_var(c, "MAP_TYPE", "%s", provision_maps_hashed(c) ? "hash" : "texthash");
-	set_var(c, "DOVECOT_PROTOCOLS", "lmtp%s%s%s",
-		settings_bool(c->settings, S_ENABLE_IMAP) ? " imap" : "",
-		settings_bool(c->settings, S_ENABLE_POP3) ? " pop3" : "",
-		settings_bool(c->settings, S_ENABLE_MANAGESIEVE) ? " sieve" : "");
+	set_role_vars(c);
 	set_var(c, "TLS_PAIR", "%s%s", c->root, TLS_PAIR);
 	set_var(c, "BANS_FILE", "%s/state/bans", c->options->config_dir);
 	char never[BAN_NEVER_MAX];
@@ -283,7 +331,10 @@ static void set_template_vars(struct context *c)
 	set_var(c, "SMTP_TLS_LEVEL", "%s",
 		settings_get(c->settings, S_RELAYHOST_USERNAME) ? "encrypt" : "may");
 	set_milters(c);
-	set_quota_check(c);
+	if (settings_role(c->settings) == ROLE_MX)
+		set_var(c, "QUOTA_CHECK", "%s", ""); /* the mailboxes are elsewhere */
+	else
+		set_quota_check(c);
 	snprintf(override, sizeof(override), "%s/dovecot.conf", c->options->config_dir);
 	set_var(c, "DOVECOT_OVERRIDE", "%s", access(override, R_OK) == 0 ? override : "");
 }
@@ -310,7 +361,8 @@ static const struct rspamd_file {
 		    {"local.d", "worker-normal.inc", 0644},
 		    /* It may hold the web interface's password: root's only. */
 		    {"override.d", "worker-controller.inc", 0600},
-		    {"local.d", "redis.conf", 0644},
+		    /* It may hold REDIS_PASSWORD: root's only (rspamd reads it as root). */
+		    {"local.d", "redis.conf", 0600},
 		    {"local.d", "actions.conf", 0644},
 		    {"local.d", "greylist.conf", 0644},
 		    {"local.d", "milter_headers.conf", 0644},

@@ -149,6 +149,16 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			    .help = "Redis's memory cap (rspamd's Bayes, greylisting, rate "
 				    "limits); the least useful keys go first",
 			    .example = "256"},
+    [S_REDIS_SERVER] = {"REDIS_SERVER", KIND_SERVER, NULL,
+			.help = "HOST:PORT of a Redis that several MX servers share (ROLE=mx, "
+				"docs/scaling.md): rspamd keeps Bayes, greylisting and rate "
+				"limits there, and no Redis of its own runs; a change between set "
+				"and not takes a restart",
+			.example = "mail-redis:6379"},
+    [S_REDIS_PASSWORD] = {"REDIS_PASSWORD", KIND_SECRET, NULL,
+			  .help = "the password of REDIS_SERVER (its requirepass; better: "
+				  "REDIS_PASSWORD_FILE); no \", \\ or $",
+			  .example = "(use REDIS_PASSWORD_FILE=/run/secrets/redis)"},
     [S_RSPAMD_WEB_PASSWORD] = {"RSPAMD_WEB_PASSWORD", KIND_SECRET, NULL,
 			       .help = "password of rspamd's web interface, which is off "
 				       "without one (better: RSPAMD_WEB_PASSWORD_FILE); 12 "
@@ -204,6 +214,22 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 			      "for IPv6 too; another port: change the scrape's too (Kubernetes' "
 			      "containerPort and prometheus.io/port)",
 			  .example = "[::]:9154"},
+    [S_ROLE] = {"ROLE", KIND_CHOICE, "all", .choices = "all|mx|mailbox|proxy",
+		.help = "what this container is when one is not enough (docs/scaling.md): all "
+			"of the server; mx: Postfix, rspamd, OpenDKIM and the logins for "
+			"submission, delivering to LMTP_SERVER; mailbox: Dovecot with the "
+			"mailboxes (IMAP, POP3, LMTP on port 24); proxy: Dovecot sending each "
+			"login and delivery to the account's mailbox server; a change takes a "
+			"restart",
+		.example = "mx"},
+    [S_LMTP_SERVER] = {"LMTP_SERVER", KIND_SERVER, NULL,
+		       .help = "HOST:PORT where ROLE=mx delivers (LMTP): the proxy in front of "
+			       "the mailbox servers, or the one mailbox server",
+		       .example = "mail-proxy:24"},
+    [S_MAILBOX_HOST] = {"MAILBOX_HOST", KIND_HOST, NULL,
+			.help = "ROLE=proxy: the mailbox server of the accounts whose line has no "
+				"host= field",
+			.example = "mailbox-0.mailbox"},
     [S_ALLOW_PLAINTEXT_PASSWORDS] = {"ALLOW_PLAINTEXT_PASSWORDS", KIND_BOOL, "no",
 				     .help = "accept {PLAIN} passwords in the accounts file",
 				     .example = "yes"},
@@ -277,6 +303,24 @@ bool settings_bool(const struct settings *s, enum setting_id id)
 	bool value = false;
 
 	return s->value[id] && valid_bool(s->value[id], &value, &why) && value;
+}
+
+static const char *const role_names[] = {"all", "mx", "mailbox", "proxy"};
+
+enum mail_role settings_role(const struct settings *s)
+{
+	const char *value = s->value[S_ROLE];
+
+	for (size_t i = 0; value && i < sizeof(role_names) / sizeof(role_names[0]); i++) {
+		if (strcmp(value, role_names[i]) == 0)
+			return (enum mail_role)i;
+	}
+	return ROLE_ALL;
+}
+
+const char *settings_role_name(enum mail_role role)
+{
+	return role_names[role];
 }
 
 bool settings_list_set(const struct settings *s, enum setting_id id)

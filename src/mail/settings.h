@@ -72,6 +72,8 @@ enum setting_id {
 	S_GREYLIST_DELAY,
 	S_DNSBL_SITES,
 	S_REDIS_MAX_MEMORY,
+	S_REDIS_SERVER,
+	S_REDIS_PASSWORD,
 	S_RSPAMD_WEB_PASSWORD,
 	S_RSPAMD_WEB_LISTEN,
 	S_ENABLE_BANS,
@@ -83,6 +85,9 @@ enum setting_id {
 	S_PROXY_PROTOCOL_NETWORKS,
 	S_METRICS,
 	S_METRICS_LISTEN,
+	S_ROLE,
+	S_LMTP_SERVER,
+	S_MAILBOX_HOST,
 	S_ALLOW_PLAINTEXT_PASSWORDS,
 	S_DEMO_ACCOUNT,
 	S_STOP_GRACE,
@@ -105,6 +110,8 @@ enum setting_kind {
 	KIND_WORD,   /* one word: no blanks */
 	KIND_SECRET, /* any printable text; never logged */
 	KIND_LABELS, /* dot-separated DNS labels (a DKIM selector) */
+	KIND_HOST,   /* a host name (one label or more) or an IP address */
+	KIND_SERVER, /* HOST:PORT or [IPv6]:PORT */
 };
 
 struct setting_def {
@@ -149,6 +156,13 @@ void settings_read_environment(struct settings *s, char *const *env, struct prob
 void settings_resolve(struct settings *s, struct problems *problems);
 /* Check the one value ID, as settings_resolve does (nothing when it is unset). */
 void settings_check(const struct settings *s, enum setting_id id, struct problems *problems);
+
+/* ROLE: what this container is of a server split into several (docs/scaling.md). */
+enum mail_role { ROLE_ALL, ROLE_MX, ROLE_MAILBOX, ROLE_PROXY };
+#define ROLE_BIT(role) (1u << (role))
+enum mail_role settings_role(const struct settings *s);
+/* ROLE as its value names it: "all", "mx", "mailbox", "proxy". */
+const char *settings_role_name(enum mail_role role);
 
 /* The setting called NAME ("ENABLE_RSPAMD"), or -1. */
 int settings_id(const char *name);

@@ -93,6 +93,8 @@ static const char *single_value_problem(const struct setting_def *def, const cha
 	case KIND_PATH: return valid_path(value, &why) ? NULL : why;
 	case KIND_BOOL: return valid_bool(value, &flag, &why) ? NULL : why;
 	case KIND_RELAYHOST: return valid_relayhost(value, &why) ? NULL : why;
+	case KIND_HOST: return valid_host(value, &why) ? NULL : why;
+	case KIND_SERVER: return valid_server(value, &why) ? NULL : why;
 	case KIND_WORD:
 		return value[0] != '\0' && !strpbrk(value, " \t")
 			   ? NULL
@@ -244,6 +246,13 @@ static void check_rspamd_web(const struct settings *s, struct problems *problems
 			"(from %s)",
 			s->origin[S_RSPAMD_WEB_PASSWORD]);
 	check_listen(s, S_RSPAMD_WEB_LISTEN, "127.0.0.1:11334 or [::1]:11334", problems);
+	/* The shared Redis's password: the same quoted string in rspamd's redis.conf. */
+	if (s->value[S_REDIS_PASSWORD] && !s->value[S_REDIS_SERVER])
+		problem(problems, "REDIS_PASSWORD: is set without REDIS_SERVER (rspamd's own Redis "
+				  "is on a socket only root and rspamd reach: it has none)");
+	if (s->value[S_REDIS_PASSWORD] && strpbrk(s->value[S_REDIS_PASSWORD], "\"\\$"))
+		problem(problems, "REDIS_PASSWORD: must not hold \", \\ or $ (from %s)",
+			s->origin[S_REDIS_PASSWORD]);
 }
 
 /* The never-banned networks go to PID 1, the guard and mailinit ban as one line
@@ -282,6 +291,32 @@ static void check_proxy_networks(const struct settings *s, struct problems *prob
 	}
 }
 
+/* What a role cannot do without (docs/scaling.md). */
+static void check_role(const struct settings *s, struct problems *problems)
+{
+	enum mail_role role = settings_role(s);
+
+	if (role == ROLE_MX && !s->value[S_LMTP_SERVER])
+		problem(problems,
+			"ROLE: is mx (from %s) but LMTP_SERVER is not set: the mailbox "
+			"server, or the proxy in front of them, to deliver to (e.g. "
+			"LMTP_SERVER=mail-proxy:24)",
+			s->origin[S_ROLE]);
+	if (role == ROLE_MAILBOX && settings_bool(s, S_ENABLE_SIEVE) && !s->value[S_RELAYHOST])
+		problem(
+		    problems,
+		    "ROLE: is mailbox (from %s) with ENABLE_SIEVE, but RELAYHOST is not set: "
+		    "Sieve's vacation replies and redirects go out through the MX servers' port "
+		    "25 (e.g. RELAYHOST=[mail-mx]:25, with this server's network in their "
+		    "TRUSTED_NETWORKS), or set ENABLE_SIEVE=no",
+		    s->origin[S_ROLE]);
+	if (role == ROLE_MAILBOX && s->value[S_RELAYHOST_USERNAME])
+		problem(problems,
+			"RELAYHOST_USERNAME: ROLE=mailbox sends through RELAYHOST "
+			"without a login (Dovecot's submission_host has none): leave the "
+			"credentials to the MX servers and trust this server's network there");
+}
+
 static void check_rules(struct settings *s, struct problems *problems)
 {
 	const char *hostname = s->value[S_MAIL_HOSTNAME], *domain;
@@ -315,6 +350,7 @@ static void check_rules(struct settings *s, struct problems *problems)
 	if (settings_bool(s, S_ENABLE_MANAGESIEVE) && !settings_bool(s, S_ENABLE_SIEVE))
 		problem(problems,
 			"ENABLE_MANAGESIEVE: is yes but ENABLE_SIEVE is no (enable both)");
+	check_role(s, problems);
 	check_spam_scores(s, problems);
 	check_rspamd_web(s, problems);
 	check_listen(s, S_METRICS_LISTEN, "0.0.0.0:9154 or [::]:9154", problems);
@@ -349,6 +385,23 @@ static void normalize_domains(struct settings *s)
 	}
 }
 
+/*
+ * A mailbox server or a proxy filters and signs nothing (the MX servers do): rspamd and
+ * OpenDKIM are off there whatever a settings file shared by every role says, so that
+ * nothing depends on them (health, learning from Junk, keys). The origin says why.
+ */
+static void apply_role(struct settings *s)
+{
+	enum mail_role role = settings_role(s);
+	char origin[ORIGIN_MAX];
+
+	if (role != ROLE_MAILBOX && role != ROLE_PROXY)
+		return;
+	snprintf(origin, sizeof(origin), "ROLE=%s", settings_role_name(role));
+	settings_set(s, S_ENABLE_RSPAMD, "no", origin);
+	settings_set(s, S_ENABLE_DKIM, "no", origin);
+}
+
 void settings_resolve(struct settings *s, struct problems *problems)
 {
 
@@ -362,4 +415,5 @@ void settings_resolve(struct settings *s, struct problems *problems)
 	}
 	check_rules(s, problems);
 	normalize_domains(s);
+	apply_role(s);
 }

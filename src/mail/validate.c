@@ -26,7 +26,8 @@ static bool fail(const char **why, const char *reason)
 	return false;
 }
 
-bool valid_domain(const char *text, const char **why)
+/* A DNS name of MIN_LABELS labels or more. */
+static bool valid_name(const char *text, size_t min_labels, const char **why)
 {
 	size_t len = strlen(text), label = 0, labels = 1;
 
@@ -58,13 +59,59 @@ bool valid_domain(const char *text, const char **why)
 	}
 	if (text[len - 1] == '-')
 		return fail(why, "has a label ending with a hyphen");
-	if (labels < 2)
+	if (labels < min_labels)
 		return fail(why, "is not a fully qualified name (example.com, mail.example.com)");
 	for (size_t i = len; i > 0 && text[i - 1] != '.'; i--) {
 		if (!isdigit((unsigned char)text[i - 1]))
 			return true;
 	}
 	return fail(why, "ends in a numeric label: an IP address is not a domain");
+}
+
+bool valid_domain(const char *text, const char **why)
+{
+	return valid_name(text, 2, why);
+}
+
+bool valid_host(const char *text, const char **why)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, text, buf) == 1 || inet_pton(AF_INET6, text, buf) == 1)
+		return true;
+	if (!valid_name(text, 1, why))
+		return fail(why, "is neither a host name (mailbox-1, mailbox-1.mail.svc) nor an "
+				 "IP address");
+	return true;
+}
+
+bool valid_server(const char *text, const char **why)
+{
+	char host[256];
+	const char *colon;
+	unsigned long port;
+	size_t len;
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || close[1] != ':')
+			return fail(why, "is not HOST:PORT or [IPv6]:PORT");
+		len = (size_t)(close - text - 1);
+		colon = close + 1;
+		text++;
+	} else {
+		if ((colon = strrchr(text, ':')) == NULL || strchr(text, ':') != colon)
+			return fail(why, "is not HOST:PORT or [IPv6]:PORT (e.g. mailbox:24)");
+		len = (size_t)(colon - text);
+	}
+	if (len == 0 || len >= sizeof(host))
+		return fail(why, "has no host, or one that is too long");
+	memcpy(host, text, len);
+	host[len] = '\0';
+	if (!valid_uint(colon + 1, 1, 65535, &port, why))
+		return fail(why, "has a port that is not 1-65535");
+	return valid_host(host, why);
 }
 
 bool valid_local_part(const char *text, const char **why)

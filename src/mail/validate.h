@@ -32,7 +32,10 @@ bool valid_network(const char *text, const char **why); /* 192.0.2.0/24, [2001:d
 /* A DNS blocklist in Postfix's syntax: zone[=reply filter][*weight]. */
 bool valid_dnsbl_site(const char *text, const char **why);
 bool valid_relayhost(const char *text, const char **why); /* host, host:port, [host]:port */
-bool valid_path(const char *text, const char **why); /* absolute, no quotes, braces or blanks */
+/* A server in the cluster: a host name of one label or more, or an IP address. */
+bool valid_host(const char *text, const char **why);
+bool valid_server(const char *text, const char **why); /* HOST:PORT, [IPv6]:PORT */
+bool valid_path(const char *text, const char **why);   /* absolute, no quotes, braces or blanks */
 /* True when two domain names are the same name (case, one trailing dot). */
 bool same_domain(const char *a, const char *b);
 

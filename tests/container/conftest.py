@@ -160,17 +160,20 @@ class Container:
 @pytest.fixture
 def start(image, quiet_dns, tmp_path):
     """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True,
-    publish=(9154,)): PUBLISH, ports beyond the mail ports to reach from the host."""
+    publish=(9154,), account_fields={user: "host=..."}): PUBLISH, ports beyond the mail ports
+    to reach from the host; ACCOUNT_FIELDS, what follows an account's hash."""
     made = []
 
     def _start(env=None, accounts=None, aliases=None, volumes=(), wait=True, hostname=None,
-               name=None, options=(), publish=()):
+               name=None, options=(), publish=(), account_fields=None):
         name = name or f"mailinit-test-{uuid.uuid4().hex[:8]}"
         config_dir = tmp_path / name
         config_dir.mkdir()
-        if accounts:
-            (config_dir / "accounts").write_text(
-                "".join(f"{user}:{password_hash(pw)}\n" for user, pw in accounts.items()))
+        if accounts:  # ACCOUNT_FIELDS: {user: "host=..."}, after the hash
+            fields = account_fields or {}
+            (config_dir / "accounts").write_text("".join(
+                f"{user}:{password_hash(pw)}{':' + fields[user] if user in fields else ''}\n"
+                for user, pw in accounts.items()))
         if aliases:
             (config_dir / "aliases").write_text(aliases)
         argv = ["run", "-d", "--name", name, "--hostname", hostname or "mail.example.test",

@@ -93,3 +93,118 @@ def test_prometheus_scrapes_the_metrics_port_which_the_load_balancer_does_not_pu
     assert notes["prometheus.io/scrape"] == "true" and notes["prometheus.io/path"] == "/metrics"
     assert int(notes["prometheus.io/port"]) == named["metrics"] == 9154
     assert "metrics" not in {p["targetPort"] for p in kinds["Service"]["spec"]["ports"]}
+
+
+# deploy/kubernetes/scale-out (docs/scaling.md): rendered by kustomize as kubectl does, then
+# checked offline: what points at what exists, and each role's settings are ones mailinit
+# accepts (its own check, with the accounts file the manifests describe).
+SCALE_OUT = DEPLOY / "scale-out"
+
+
+def rendered_scale_out():
+    import shutil
+    import subprocess
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is not installed (tools/setup.sh installs kubernetes-client)"
+    out = subprocess.run([kubectl, "kustomize", str(SCALE_OUT)], capture_output=True, text=True,
+                         check=True).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def workloads(docs):
+    return [d for d in docs if d["kind"] in ("StatefulSet", "Deployment")]
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def test_scale_out_renders_and_every_reference_resolves():
+    docs = rendered_scale_out()
+    namespace = yaml.safe_load((SCALE_OUT / "kustomization.yaml").read_text())["namespace"]
+    assert all(d["metadata"].get("namespace") == namespace for d in docs)
+    configmaps = {d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"}
+    pods = {w["metadata"]["name"]: w["spec"]["template"] for w in workloads(docs)}
+    for workload in workloads(docs):
+        template = workload["spec"]["template"]
+        assert matches(workload["spec"]["selector"]["matchLabels"], template["metadata"]["labels"])
+        volumes = {v["name"] for v in template["spec"].get("volumes", [])} | \
+            {c["metadata"]["name"] for c in workload["spec"].get("volumeClaimTemplates", [])}
+        for container in template["spec"].get("initContainers", []) + \
+                template["spec"]["containers"]:
+            for mount in container.get("volumeMounts", []):
+                assert mount["name"] in volumes, (workload["metadata"]["name"], mount)
+                assert "subPath" not in mount  # never updated by the kubelet
+            for source in container.get("envFrom", []):
+                assert source["configMapRef"]["name"] in configmaps  # the generator's hash
+    for service in (d for d in docs if d["kind"] == "Service"):
+        selected = [t for t in pods.values()
+                    if matches(service["spec"]["selector"], t["metadata"]["labels"])]
+        assert selected, service["metadata"]["name"]
+        for port in service["spec"]["ports"]:
+            for template in selected:
+                named = {p["name"] for c in template["spec"]["containers"] for p in c["ports"]}
+                assert port["targetPort"] in named, (service["metadata"]["name"], port)
+    for policy in (d for d in docs if d["kind"] == "NetworkPolicy"):
+        assert any(matches(policy["spec"]["podSelector"]["matchLabels"], t["metadata"]["labels"])
+                   for t in pods.values()), policy["metadata"]["name"]
+    listed = yaml.safe_load((SCALE_OUT / "kustomization.yaml").read_text())["resources"]
+    assert sorted(listed) == sorted(p.name for p in SCALE_OUT.glob("*.yaml")
+                                    if p.name != "kustomization.yaml")
+
+
+def role_settings(docs, component):
+    """The environment of COMPONENT's mailinit container: the shared ConfigMap, then its own."""
+    [workload] = [w for w in workloads(docs)
+                  if w["spec"]["template"]["metadata"]["labels"].get(
+                      "app.kubernetes.io/component") == component]
+    container = workload["spec"]["template"]["spec"]["containers"][0]
+    env = {}
+    for source in container.get("envFrom", []):
+        [cm] = [d for d in docs if d["kind"] == "ConfigMap"
+                and d["metadata"]["name"] == source["configMapRef"]["name"]]
+        env.update(cm["data"])
+    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    return workload, env
+
+
+def service_port(docs, host, port):
+    """The Service a cluster DNS name (NAME.NAMESPACE.svc.cluster.local) names, and whether it
+    has PORT."""
+    name = host.split(".")[0]
+    [service] = [d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == name]
+    assert host == f"{name}.{service['metadata']['namespace']}.svc.cluster.local", host
+    return any(p["port"] == port for p in service["spec"]["ports"])
+
+
+def test_scale_out_roles_point_at_each_other_and_mailinit_accepts_their_settings(check):
+    from test_check import GOOD_HASH
+    docs = rendered_scale_out()
+    _, mx = role_settings(docs, "mx")
+    _, proxy = role_settings(docs, "proxy")
+    mailbox_set, mailbox = role_settings(docs, "mailbox")
+    assert (mx["ROLE"], proxy["ROLE"], mailbox["ROLE"]) == ("mx", "proxy", "mailbox")
+    host, port = mx["LMTP_SERVER"].rsplit(":", 1)
+    assert service_port(docs, host, int(port))
+    host, port = mx["REDIS_SERVER"].rsplit(":", 1)
+    assert service_port(docs, host, int(port))
+    host, port = mailbox["RELAYHOST"].strip("[").replace("]", "").rsplit(":", 1)
+    assert service_port(docs, host, int(port))
+    # The accounts' host= fields and MAILBOX_HOST name the mailbox StatefulSet's pods.
+    spec = mailbox_set["spec"]
+    pods = {f"{mailbox_set['metadata']['name']}-{i}.{spec['serviceName']}."
+            f"{mailbox_set['metadata']['namespace']}.svc.cluster.local"
+            for i in range(spec["replicas"])}
+    example = (SCALE_OUT / "accounts.example").read_text()
+    hosts = {field[5:] for line in example.splitlines() if not line.startswith("#")
+             for field in line.replace(":", " ").split() if field.startswith("host=")}
+    assert hosts and hosts <= pods and proxy["MAILBOX_HOST"] in pods
+    # mailinit's own check of each role, with the example accounts (a real hash) and the
+    # certificate it makes itself (the Secret is the cluster's).
+    accounts = "".join(line.replace("$6$...", GOOD_HASH[len("{SHA512-CRYPT}"):]) + "\n"
+                       for line in example.splitlines() if line and not line.startswith("#"))
+    for env in (mx, proxy, mailbox):
+        env = {k: v for k, v in env.items() if not k.startswith("TLS_") and not k.endswith("_FILE")}
+        result = check(env, accounts=accounts)
+        assert result.status == 0, (env["ROLE"], result.output)
+        assert f"(ROLE={env['ROLE']})" in result.output

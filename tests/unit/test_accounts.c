@@ -30,7 +30,7 @@ static void accounts_with_quotas_in_lower_case(void **state)
 	char msg[1024];
 	char *path = temp_file("# comment\n\n  Alice@Example.TEST:{BLF-CRYPT}$2y$05$abc:quota=10M\n"
 			       "b@example.test:{ARGON2ID}$argon2id$v=19$x:quota=1g quota=512\n"
-			       "c@example.test:{PLAIN}pw\n");
+			       "c@example.test:{PLAIN}pw:host=mailbox-1:quota=1K\n");
 
 	(void)state;
 	capture_begin();
@@ -45,6 +45,9 @@ static void accounts_with_quotas_in_lower_case(void **state)
 	assert_int_equal(a.account[0].quota, 10ULL << 20);
 	assert_int_equal(a.account[1].quota, 512); /* the last quota= wins */
 	assert_string_equal(a.account[2].password, "{PLAIN}pw");
+	assert_string_equal(a.account[2].host, "mailbox-1"); /* its server when split */
+	assert_int_equal(a.account[2].quota, 1024);
+	assert_string_equal(a.account[0].host, "");
 	accounts_free(&a);
 }
 

@@ -208,6 +208,27 @@ static void switched_services_keep_their_switch_and_can_be_left_out(void **state
 	assert_non_null(strstr(msg, "enabled_by: a switch name of 1 to 31 characters"));
 }
 
+/* ROLE: a service names the roles it runs in (cli/run.c leaves out the others). */
+static void roles_are_kept_as_words_and_checked(void **state)
+{
+	struct supervisor_config c;
+	char msg[2048];
+
+	(void)state;
+	assert_int_equal(parse("service mta { command = {\"postfix\"} roles = {\"all\", \"mx\"} }\n"
+			       "service store { command = {\"dovecot\"} }\n",
+			       &c, msg, sizeof(msg)),
+			 0);
+	assert_string_equal(c.services[0].roles, " all mx ");
+	assert_string_equal(c.services[1].roles, "");
+	services_free(&c);
+	assert_int_equal(
+	    parse("service a { command = {\"true\"} roles = {\"MX\"} }", &c, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "roles: names of lower-case letters"));
+	assert_int_equal(
+	    parse("service a { command = {\"true\"} roles = {\"\"} }", &c, msg, sizeof(msg)), -1);
+}
+
 int run_services_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +240,7 @@ int run_services_tests(void)
 	    cmocka_unit_test(missing_file_names_the_file_and_what_to_do),
 	    cmocka_unit_test(the_shipped_configuration_loads),
 	    cmocka_unit_test(switched_services_keep_their_switch_and_can_be_left_out),
+	    cmocka_unit_test(roles_are_kept_as_words_and_checked),
 	};
 	return cmocka_run_group_tests_name("services", tests, NULL, NULL);
 }

@@ -85,6 +85,25 @@ static void numbers_booleans_networks_relayhosts_paths(void **state)
 	assert_true(valid_relayhost("[192.0.2.1]:25", &why));
 	assert_false(valid_relayhost("[smtp.example.net:587", &why));
 	assert_false(valid_relayhost("smtp.example.net:0", &why));
+	/* ROLE's servers: names of one label too (a Kubernetes service), IP addresses. */
+	assert_true(valid_host("mailbox-1", &why));
+	assert_true(valid_host("mailbox-0.mailbox.mail.svc", &why));
+	assert_true(valid_host("10.0.0.12", &why));
+	assert_true(valid_host("2001:db8::1", &why));
+	assert_false(valid_host("-box", &why));
+	assert_false(valid_host("box_1", &why));
+	assert_false(valid_host("", &why));
+	assert_true(valid_server("mail-proxy:24", &why));
+	assert_true(valid_server("[2001:db8::24]:24", &why));
+	assert_true(valid_server("10.0.0.5:2424", &why));
+	assert_false(valid_server("mail-proxy", &why));
+	assert_false(valid_server("2001:db8::24:24", &why)); /* IPv6 needs its brackets */
+	assert_false(valid_server("mail-proxy:0", &why));
+	assert_false(valid_server("mail-proxy:24x", &why));
+	assert_false(valid_server(":24", &why));
+	assert_false(valid_server("[mail-proxy:24", &why));
+	assert_false(valid_server("[::1]24", &why));
+	assert_false(valid_server("a b:24", &why));
 	assert_true(valid_path("/etc/letsencrypt/live/mail", &why));
 	assert_false(valid_path("certs", &why));
 	assert_false(valid_path("/a b", &why));
