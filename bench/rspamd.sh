@@ -23,7 +23,9 @@ cache=mailinit-bench-rspamd-cache-$$
 # so a start is timed to the server's readiness, not postscreen's 6 s wait for a new client.
 queue=mailinit-bench-rspamd-queue-$$
 here=$(cd "$(dirname "$0")" && pwd)
-trap '$engine rm -f -v -t 0 "$name" "$name-dns" >/dev/null 2>&1 || true; $engine volume rm -f \
+# One rm each: podman leaves the second container when the first is already gone.
+trap '$engine rm -f -v -t 0 "$name" >/dev/null 2>&1 || true; $engine rm -f -v -t 0 "$name-dns" \
+	>/dev/null 2>&1 || true; $engine volume rm -f \
 	"$cache" "$queue" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 
 # shellcheck source=bench/common.sh

@@ -44,6 +44,7 @@
 #include "base/log.h"
 #include "base/proc.h"
 #include "base/signals.h"
+#include "base/text.h"
 #include "cli/ban_watch.h"
 #include "cli/metrics_watch.h"
 #include "cli/cli.h"
@@ -180,6 +181,27 @@ static bool in_role(const struct service_spec *spec, enum mail_role role)
 	return spec->roles[0] == '\0' || strstr(spec->roles, word) != NULL;
 }
 
+/* The roles a service names are ROLE's values: a misspelt one would stop it everywhere. */
+static bool roles_known(const char *path, const struct service_spec *spec)
+{
+	const char *cursor = spec->roles;
+	char word[SERVICE_ROLES_MAX];
+
+	while (text_next_word(&cursor, word, sizeof(word))) {
+		bool known = false;
+
+		for (int r = ROLE_ALL; r <= ROLE_PROXY; r++)
+			known = known || strcmp(word, settings_role_name((enum mail_role)r)) == 0;
+		if (!known) {
+			log_error("%s: service %s: roles: \"%s\" is not a ROLE (all, mx, mailbox, "
+				  "proxy)",
+				  path, spec->name, word);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* NAME's value now, remembered for the reloads; -1 (said) when it names no switch. */
 static int take_switch(const char *path, const struct service_spec *spec, const char *option,
 		       const char *name, const struct settings *settings)
@@ -209,18 +231,20 @@ static int take_switches(struct supervisor_config *config, const char *path,
 		const struct service_spec *spec = &config->services[i];
 		int on = 1, off = 0;
 
-		if (!in_role(spec, start_role)) {
-			log_info("ROLE is %s: %s does not run", settings_role_name(start_role),
-				 spec->name);
-			services_remove(config, i);
-			continue;
-		}
+		if (!roles_known(path, spec))
+			return -1;
 		if (spec->enabled_by[0] &&
 		    (on = take_switch(path, spec, "enabled_by", spec->enabled_by, settings)) < 0)
 			return -1;
 		if (spec->disabled_by[0] &&
 		    (off = take_switch(path, spec, "disabled_by", spec->disabled_by, settings)) < 0)
 			return -1;
+		if (!in_role(spec, start_role)) {
+			log_info("ROLE is %s: %s does not run", settings_role_name(start_role),
+				 spec->name);
+			services_remove(config, i);
+			continue;
+		}
 		if (on && !off) {
 			i++;
 			continue;
@@ -348,7 +372,7 @@ static void take_stop_grace(struct supervisor_config *config, const struct setti
 /* The supervisor-only path (provision = false) reads its three variables itself. */
 static bool supervisor_environment(struct supervisor_config *config, const char *path)
 {
-	static const enum setting_id own[] = {S_STOP_GRACE, S_LOG_LEVEL, S_LOG_FORMAT};
+	static const enum setting_id own[] = {S_STOP_GRACE, S_LOG_LEVEL, S_LOG_FORMAT, S_ROLE};
 	struct settings s;
 	struct problems problems = {0};
 

@@ -222,14 +222,13 @@ static void set_quota_check(struct context *c)
  * ROLE (docs/scaling.md): what Dovecot serves, where Postfix delivers. An MX's Dovecot only
  * logs submission's users in (protocols none: no mailbox); mailbox servers and proxies take
  * deliveries on LMTP's TCP port as well, and a proxy passes each login and delivery on to the
- * account's mailbox server (its users file: provision_maps.c). A mailbox server sends what
- * Sieve sends (vacation replies, redirects) through RELAYHOST, the MX servers.
+ * account's mailbox server (its users file: provision_maps.c). A mailbox server's Sieve sends
+ * nothing (dovecot.conf), and it takes the client's address from the proxies it trusts.
  */
 static void set_role_vars(struct context *c)
 {
 	enum mail_role role = settings_role(c->settings);
 	const char *lmtp = settings_get(c->settings, S_LMTP_SERVER);
-	char host[300] = "";
 
 	set_var(c, "ROLE_MX", "%s", role == ROLE_MX ? "yes" : "no");
 	set_var(c, "ROLE_MAILBOX", "%s", role == ROLE_MAILBOX ? "yes" : "no");
@@ -251,22 +250,6 @@ static void set_role_vars(struct context *c)
 	else
 		set_var(c, "VIRTUAL_TRANSPORT", "lmtp:unix:%s",
 			listeners_template_value("LISTEN_LMTP"));
-	/* Dovecot's submission_host: HOST:PORT ([IPv6]:PORT), 25 unless RELAYHOST names one. */
-	const char *relay = settings_get(c->settings, S_RELAYHOST);
-	if (role == ROLE_MAILBOX && relay) {
-		const char *close = relay[0] == '[' ? strchr(relay, ']') : NULL;
-		const char *name = close ? relay + 1 : relay;
-		const char *colon =
-		    close ? (close[1] == ':' ? close + 1 : NULL) : strchr(relay, ':');
-		int length = close   ? (int)(close - name)
-			     : colon ? (int)(colon - name)
-				     : (int)strlen(name);
-		bool v6 = memchr(name, ':', (size_t)length) != NULL;
-
-		snprintf(host, sizeof(host), "%s%.*s%s:%s", v6 ? "[" : "", length, name,
-			 v6 ? "]" : "", colon ? colon + 1 : "25");
-	}
-	set_var(c, "SUBMISSION_HOST", "%s", host);
 }
 
 static void set_template_vars(struct context *c)
@@ -318,6 +301,15 @@ static void set_template_vars(struct context *c)
 		network_write(network, false, &domains);
 	}
 	set_var(c, "PROXY_NETWORKS", "%s", domains.data ? domains.data : "");
+	buffer_free(&domains);
+	/* The trusted networks in Dovecot's spelling: ROLE=mailbox's login_trusted_networks. */
+	domains = (struct buffer){0};
+	networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
+	while (text_next_word(&networks, network, sizeof(network))) {
+		buffer_puts(&domains, domains.len ? " " : "");
+		network_write(network, false, &domains);
+	}
+	set_var(c, "TRUSTED_NETWORKS_PLAIN", "%s", domains.data ? domains.data : "");
 	buffer_free(&domains);
 	set_var(c, "SNI_MAPS", "%s%s%s", c->sni_count ? "texthash:" : "",
 		c->sni_count ? c->root : "", c->sni_count ? "/etc/postfix/sni" : "");

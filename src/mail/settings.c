@@ -158,7 +158,7 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
     [S_REDIS_PASSWORD] = {"REDIS_PASSWORD", KIND_SECRET, NULL,
 			  .help = "the password of REDIS_SERVER (its requirepass; better: "
 				  "REDIS_PASSWORD_FILE); no \", \\ or $",
-			  .example = "(use REDIS_PASSWORD_FILE=/run/secrets/redis)"},
+			  .example = "(use REDIS_PASSWORD_FILE=/run/secrets/redis/password)"},
     [S_RSPAMD_WEB_PASSWORD] = {"RSPAMD_WEB_PASSWORD", KIND_SECRET, NULL,
 			       .help = "password of rspamd's web interface, which is off "
 				       "without one (better: RSPAMD_WEB_PASSWORD_FILE); 12 "
@@ -218,14 +218,15 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 		.help = "what this container is when one is not enough (docs/scaling.md): all "
 			"of the server; mx: Postfix, rspamd, OpenDKIM and the logins for "
 			"submission, delivering to LMTP_SERVER; mailbox: Dovecot with the "
-			"mailboxes (IMAP, POP3, LMTP on port 24); proxy: Dovecot sending each "
+			"mailboxes (IMAP, POP3, LMTP on port 24; TRUSTED_NETWORKS: the "
+			"proxies); proxy: Dovecot sending each "
 			"login and delivery to the account's mailbox server; a change takes a "
 			"restart",
 		.example = "mx"},
     [S_LMTP_SERVER] = {"LMTP_SERVER", KIND_SERVER, NULL,
 		       .help = "HOST:PORT where ROLE=mx delivers (LMTP): the proxy in front of "
 			       "the mailbox servers, or the one mailbox server",
-		       .example = "mail-proxy:24"},
+		       .example = "mail-proxy-lmtp:24"},
     [S_MAILBOX_HOST] = {"MAILBOX_HOST", KIND_HOST, NULL,
 			.help = "ROLE=proxy: the mailbox server of the accounts whose line has no "
 				"host= field",

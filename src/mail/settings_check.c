@@ -300,21 +300,8 @@ static void check_role(const struct settings *s, struct problems *problems)
 		problem(problems,
 			"ROLE: is mx (from %s) but LMTP_SERVER is not set: the mailbox "
 			"server, or the proxy in front of them, to deliver to (e.g. "
-			"LMTP_SERVER=mail-proxy:24)",
+			"LMTP_SERVER=mail-proxy-lmtp:24)",
 			s->origin[S_ROLE]);
-	if (role == ROLE_MAILBOX && settings_bool(s, S_ENABLE_SIEVE) && !s->value[S_RELAYHOST])
-		problem(
-		    problems,
-		    "ROLE: is mailbox (from %s) with ENABLE_SIEVE, but RELAYHOST is not set: "
-		    "Sieve's vacation replies and redirects go out through the MX servers' port "
-		    "25 (e.g. RELAYHOST=[mail-mx]:25, with this server's network in their "
-		    "TRUSTED_NETWORKS), or set ENABLE_SIEVE=no",
-		    s->origin[S_ROLE]);
-	if (role == ROLE_MAILBOX && s->value[S_RELAYHOST_USERNAME])
-		problem(problems,
-			"RELAYHOST_USERNAME: ROLE=mailbox sends through RELAYHOST "
-			"without a login (Dovecot's submission_host has none): leave the "
-			"credentials to the MX servers and trust this server's network there");
 }
 
 static void check_rules(struct settings *s, struct problems *problems)

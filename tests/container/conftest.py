@@ -160,12 +160,13 @@ class Container:
 @pytest.fixture
 def start(image, quiet_dns, tmp_path):
     """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True,
-    publish=(9154,), account_fields={user: "host=..."}): PUBLISH, ports beyond the mail ports
-    to reach from the host; ACCOUNT_FIELDS, what follows an account's hash."""
+    publish=(9154,), account_fields={user: "host=..."}, files={path: text}): PUBLISH, ports
+    beyond the mail ports to reach from the host; ACCOUNT_FIELDS, what follows an account's
+    hash; FILES, more files in /etc/mailinit before the start."""
     made = []
 
     def _start(env=None, accounts=None, aliases=None, volumes=(), wait=True, hostname=None,
-               name=None, options=(), publish=(), account_fields=None):
+               name=None, options=(), publish=(), account_fields=None, files=None):
         name = name or f"mailinit-test-{uuid.uuid4().hex[:8]}"
         config_dir = tmp_path / name
         config_dir.mkdir()
@@ -176,6 +177,9 @@ def start(image, quiet_dns, tmp_path):
                 for user, pw in accounts.items()))
         if aliases:
             (config_dir / "aliases").write_text(aliases)
+        for path, text in (files or {}).items():  # FILES: {"dkim/x/mail.private": text}
+            (config_dir / path).parent.mkdir(parents=True, exist_ok=True)
+            (config_dir / path).write_text(text)
         argv = ["run", "-d", "--name", name, "--hostname", hostname or "mail.example.test",
                 "-v", f"{config_dir}:/etc/mailinit"]
         if not any(v.endswith(":/var/lib/rspamd") for v in volumes):

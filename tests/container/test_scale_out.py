@@ -5,16 +5,28 @@ account's server; an MX accepts mail on 25 and submission on 587 (logins from th
 accounts) and delivers over LMTP to the proxy; a second MX delivers straight to one mailbox
 server, as a server with one mailbox backend does without a proxy."""
 
+import base64
 import imaplib
+import subprocess
 import time
+
+import re
 
 import pytest
 
-from clients import imap_connect_and_login, message, send_25, submit, wait_for_subject
+from clients import (imap_connect_and_login, managesieve_put, message, pop3_bodies, send_25,
+                     submit, wait_for_subject)
 
 PASSWORD = "scale-secret-1"
+DKIM_KEY = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, text=True,
+                          check=True).stdout
 ALICE, BOB, CAROL = "alice@example.test", "bob@example.test", "carol@example.test"
 USERS = {ALICE: PASSWORD, BOB: PASSWORD, CAROL: PASSWORD}
+
+
+# The podman network every test container is on: the mailbox servers take the client's address
+# from the proxies there (TRUSTED_NETWORKS in ROLE=mailbox: Dovecot's login_trusted_networks).
+POD_NETWORK = "10.88.0.0/16"
 
 
 def ip_of(container):
@@ -46,14 +58,16 @@ def health_names(container):
 @pytest.fixture
 def split(start):
     """mailbox1 (alice, and carol by MAILBOX_HOST), mailbox2 (bob), the proxy, the MX."""
-    backend = {"ROLE": "mailbox", "ENABLE_SIEVE": "no"}
+    backend = {"ROLE": "mailbox", "ENABLE_MANAGESIEVE": "yes", "TRUSTED_NETWORKS": POD_NETWORK}
     mailbox1 = start(env=backend, accounts=USERS)
     mailbox2 = start(env=backend, accounts=USERS)
     hosts = {ALICE: f"host={ip_of(mailbox1)}", BOB: f"host={ip_of(mailbox2)}"}
-    proxy = start(env={"ROLE": "proxy", "MAILBOX_HOST": ip_of(mailbox1)}, accounts=USERS,
-                  account_fields=hosts)
+    proxy = start(env={"ROLE": "proxy", "MAILBOX_HOST": ip_of(mailbox1),
+                       "ENABLE_MANAGESIEVE": "yes"},
+                  accounts=USERS, account_fields=hosts)
+    # The MX's signing key is made once and given to every replica (a Secret in Kubernetes).
     mx = start(env={"ROLE": "mx", "LMTP_SERVER": f"{ip_of(proxy)}:24"}, accounts=USERS,
-               account_fields=hosts)
+               account_fields=hosts, files={"dkim/example.test/mail.private": DKIM_KEY})
     return mailbox1, mailbox2, proxy, mx
 
 
@@ -99,9 +113,57 @@ def test_mail_reaches_each_accounts_own_mailbox_server_and_is_read_through_the_p
     for user in (ALICE, BOB, CAROL):
         wait_for_subject(proxy.port[993], user, PASSWORD, subjects[user])
     wait_for_subject(proxy.port[143], BOB, PASSWORD, submitted, tls="starttls")
-    # The proxy logged them in at their own server, over TLS (STARTTLS to the backend).
+    assert subjects[CAROL] in pop3_bodies(proxy.port[995], CAROL, PASSWORD, tls="ssl")
+    # The proxy logged them in at their own server, over TLS (STARTTLS to the backend), and
+    # passed on the client's address: the backend logs the client, not the proxy.
     assert f"proxy({BOB},{ip_of(mailbox2)}:143): Started proxying" in proxy.logs()
-    assert f"rip={ip_of(proxy)}" in mailbox2.logs() and "TLS" in mailbox2.logs()
+    client = re.search(rf"proxy\({BOB},[^)]*\): Started proxying.* rip=([0-9.]+)",
+                       proxy.logs()).group(1)
+    logins = [line for line in mailbox2.logs().splitlines()
+              if "imap-login: Login: user=<bob@" in line]
+    assert logins and all(f"rip={client}," in line and "TLS" in line for line in logins)
+    assert f"rip={ip_of(proxy)}," not in "\n".join(logins)
+
+
+def test_sieve_through_the_proxy_files_mail_and_sends_none(split):
+    """ManageSieve is proxied like IMAP; a mailbox server's Sieve files mail but sends none:
+    what it sent would reach the MX from a trusted network, signed, its From unchecked."""
+    mailbox1, _, proxy, mx = split
+    managesieve_put(proxy.port[4190], ALICE, PASSWORD, "files",
+                    'require ["fileinto", "mailbox"];\nif header :contains "subject" "[list]" '
+                    '{ fileinto :create "Lists"; }\n')
+    for sending in ('require "vacation";\nvacation "away";\n',
+                    'require "enotify";\nnotify "mailto:x@elsewhere.test";\n'):
+        with pytest.raises(AssertionError, match="NO"):
+            managesieve_put(proxy.port[4190], ALICE, PASSWORD, "sends", sending)
+    # redirect is core Sieve: accepted at upload, never carried out (sieve_max_redirects 0).
+    subject, body, data = message("someone@sender.test", ALICE, subject=f"[list] {time.time()}")
+    send_25(mx.port[25], "someone@sender.test", [ALICE], data)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        client = imap_connect_and_login(proxy.port[993], ALICE, PASSWORD)
+        found = client.select("Lists")[0] == "OK" and client.search(None, "ALL")[1][0]
+        client.logout()
+        if found:
+            break
+        time.sleep(0.3)
+    assert found, mailbox1.logs()[-3000:]
+    # A redirect is not carried out, and the message is kept (delivered to the inbox).
+    managesieve_put(proxy.port[4190], ALICE, PASSWORD, "redirects", 'redirect "x@elsewhere.test";\n')
+    subject, body, data = message("someone@sender.test", ALICE)
+    send_25(mx.port[25], "someone@sender.test", [ALICE], data)
+    assert wait_for_subject(proxy.port[993], ALICE, PASSWORD, subject) == body
+    assert "x@elsewhere.test" not in mx.logs()
+
+
+def test_every_mx_replica_signs_with_the_key_it_was_given(split):
+    *_, mx = split
+    assert "made a DKIM key" not in mx.logs()
+    public = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=DKIM_KEY.encode(),
+                            capture_output=True, check=True).stdout
+    records = mx.exec("mailinit", "dns", "example.test").stdout
+    assert "mail._domainkey.example.test" in records
+    assert base64.b64encode(public).decode() in records.replace('" "', "").replace("\n", "")
 
 
 def test_the_proxy_refuses_a_wrong_password_before_any_mailbox_server_sees_it(split):
@@ -113,7 +175,7 @@ def test_the_proxy_refuses_a_wrong_password_before_any_mailbox_server_sees_it(sp
 
 
 def test_an_mx_delivers_straight_to_a_mailbox_server_over_lmtp(start):
-    mailbox = start(env={"ROLE": "mailbox", "ENABLE_SIEVE": "no"}, accounts=USERS)
+    mailbox = start(env={"ROLE": "mailbox"}, accounts=USERS)
     mx = start(env={"ROLE": "mx", "LMTP_SERVER": f"{ip_of(mailbox)}:24"}, accounts=USERS)
     subject, body, data = message("someone@sender.test", ALICE)
     send_25(mx.port[25], "someone@sender.test", [ALICE], data)
@@ -142,6 +204,7 @@ def test_mx_servers_sharing_one_redis_greylist_as_one(start, image):
            "--requirepass", "redis-secret-1", "--save", "")
     try:
         address = engine("inspect", "-f", "{{.NetworkSettings.IPAddress}}", redis).stdout.strip()
+        # No Sieve: the doubtful message is marked spam and would be filed into Junk.
         mailbox = start(env={"ROLE": "mailbox", "ENABLE_SIEVE": "no"}, accounts=USERS)
         env = {"ROLE": "mx", "LMTP_SERVER": f"{ip_of(mailbox)}:24",
                "REDIS_SERVER": f"{address}:6379", "REDIS_PASSWORD": "redis-secret-1",
@@ -163,3 +226,22 @@ def test_mx_servers_sharing_one_redis_greylist_as_one(start, image):
         wait_for_subject(mailbox.port[993], ALICE, PASSWORD, subject)
     finally:
         engine("rm", "-f", "-t", "0", redis, check=False)
+
+
+def test_a_mailbox_server_down_makes_the_mx_queue_the_mail_not_lose_it(start):
+    """The proxy answers LMTP with 451 when the account's server does not answer: the MX
+    keeps the message in its queue and retries (late, not lost, not bounced)."""
+    from conftest import engine
+    mailbox = start(env={"ROLE": "mailbox"}, accounts=USERS)
+    proxy = start(env={"ROLE": "proxy", "MAILBOX_HOST": ip_of(mailbox)}, accounts=USERS)
+    mx = start(env={"ROLE": "mx", "LMTP_SERVER": f"{ip_of(proxy)}:24"}, accounts=USERS)
+    engine("stop", "-t", "5", mailbox.name)
+    subject, _, data = message("someone@sender.test", ALICE)
+    send_25(mx.port[25], "someone@sender.test", [ALICE], data)
+    deadline = time.monotonic() + 30
+    while "status=deferred" not in mx.logs() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert "dsn=4.4.0, status=deferred" in mx.logs() and "451 4.4.0 Proxy failed" in mx.logs()
+    assert "status=bounced" not in mx.logs()
+    queue = mx.exec("postqueue", "-j").stdout.splitlines()
+    assert len(queue) == 1 and ALICE in queue[0]

@@ -39,8 +39,8 @@ def test_a_switch_that_names_no_yes_no_setting_stops_the_start(start, tmp_path):
         run = start(config(service("filter", [DAEMON, "filter", str(tmp_path)],
                                    enabled_by=name)), env={})
         assert run.wait(timeout=30) == 78, run.log()
-        assert (f'service filter: enabled_by = "{name}" names no yes/no setting or network '
-                f'list') in run.log()
+        assert (f'service filter: enabled_by = "{name}" names no yes/no setting, network '
+                f'list or server') in run.log()
 
 
 def test_a_reload_that_turns_a_switch_over_is_refused_and_nothing_stops(start, tmp_path):
@@ -80,5 +80,55 @@ def test_a_network_list_is_a_switch_on_when_set(start, tmp_path):
     run.wait_log(r"reload: PROXY_PROTOCOL_NETWORKS is now empty \(\S+/config/mailinit.conf:1\) "
                  r"but was set at the start")
     assert "gate: stopped" not in run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+
+def test_disabled_by_leaves_a_service_out_when_its_setting_is_set(start, tmp_path):
+    """Redis does not run when the MX servers share one (REDIS_SERVER): disabled_by."""
+    store = [service("store", [DAEMON, "store", str(tmp_path)], order=1,
+                     disabled_by="REDIS_SERVER"),
+             service("mta", [DAEMON, "mta", str(tmp_path)], order=3)]
+    run = start(config(*store), env={"REDIS_SERVER": "mail-redis:6379"})
+    run.wait_log(r"mta: started with pid")
+    assert "REDIS_SERVER is set: store does not run" in run.log()
+    assert "store: started" not in run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+    run = start(config(*store), env={})
+    run.wait_log(r"store: started with pid")
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+
+def test_a_role_runs_only_the_services_that_name_it(start, tmp_path):
+    """ROLE (docs/scaling.md): a service with roles runs only in those; one without, in all."""
+    split = [service("mta", [DAEMON, "mta", str(tmp_path)], order=3, roles=["all", "mx"]),
+             service("store", [DAEMON, "store", str(tmp_path)], order=1)]
+    run = start(config(*split), env={"ROLE": "mailbox", "ENABLE_SIEVE": "no"})
+    run.wait_log(r"store: started with pid")
+    assert "ROLE is mailbox: mta does not run" in run.log()
+    assert "mta: started" not in run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+    run = start(config(*split), env={})  # ROLE=all: both
+    run.wait_log(r"mta: started with pid")
+    run.wait_log(r"store: started with pid")
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()
+
+
+def test_a_reload_that_changes_the_role_is_refused_and_nothing_stops(start, tmp_path):
+    (tmp_path / "config").mkdir()
+    split = [service("mta", [DAEMON, "mta", str(tmp_path)], order=3, roles=["all", "mx"])]
+    run = start(config(*split, provision="true"), env=provisioning_env(tmp_path))
+    run.wait_log(r"mta: started with pid")
+    (tmp_path / "config" / "mailinit.conf").write_text('role = "mailbox"\nenable_sieve = no\n')
+    run.kill(signal.SIGHUP)
+    run.wait_log(r"reload: ROLE is now mailbox \(\S+/config/mailinit.conf:1\) but was all at "
+                 r"the start: it starts or stops services, so it takes a restart")
+    assert "mta: stopped" not in run.log()
     run.kill(signal.SIGTERM)
     assert run.wait(timeout=30) == 0, run.log()

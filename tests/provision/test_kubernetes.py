@@ -141,10 +141,13 @@ def test_scale_out_renders_and_every_reference_resolves():
         selected = [t for t in pods.values()
                     if matches(service["spec"]["selector"], t["metadata"]["labels"])]
         assert selected, service["metadata"]["name"]
-        for port in service["spec"]["ports"]:
-            for template in selected:
-                named = {p["name"] for c in template["spec"]["containers"] for p in c["ports"]}
-                assert port["targetPort"] in named, (service["metadata"]["name"], port)
+        # Each port reaches the selected pods that have it (the public Service: the MX's
+        # ports the MX pods, the clients' the proxies): some pod has each, each pod some.
+        named = [{p["name"] for c in t["spec"]["containers"] for p in c["ports"]}
+                 for t in selected]
+        targets = {p["targetPort"] for p in service["spec"]["ports"]}
+        assert targets <= set().union(*named), (service["metadata"]["name"], targets)
+        assert all(targets & ports for ports in named), service["metadata"]["name"]
     for policy in (d for d in docs if d["kind"] == "NetworkPolicy"):
         assert any(matches(policy["spec"]["podSelector"]["matchLabels"], t["metadata"]["labels"])
                    for t in pods.values()), policy["metadata"]["name"]
@@ -188,8 +191,24 @@ def test_scale_out_roles_point_at_each_other_and_mailinit_accepts_their_settings
     assert service_port(docs, host, int(port))
     host, port = mx["REDIS_SERVER"].rsplit(":", 1)
     assert service_port(docs, host, int(port))
-    host, port = mailbox["RELAYHOST"].strip("[").replace("]", "").rsplit(":", 1)
-    assert service_port(docs, host, int(port))
+    # One public address for MAIL_HOSTNAME: the MX's ports and the mail clients' together.
+    [public] = [d for d in docs if d["kind"] == "Service"
+                and d["spec"].get("type") == "LoadBalancer"]
+    assert {p["port"] for p in public["spec"]["ports"]} == \
+        {25, 465, 587, 143, 993, 110, 995, 4190}
+    assert public["spec"]["externalTrafficPolicy"] == "Local"
+    # No role trusts the pod network to relay: the MX trusts nothing, the mailbox servers
+    # only take client addresses from the proxies.
+    assert "TRUSTED_NETWORKS" not in mx and "RELAYHOST" not in mailbox
+    # Secrets are root's only in the pods, and the copy of them too.
+    for workload in workloads(docs):
+        for volume in workload["spec"]["template"]["spec"].get("volumes", []):
+            if "secret" in volume:
+                assert volume["secret"]["defaultMode"] in (0o400, 0o440), volume
+            if "projected" in volume:
+                assert volume["projected"]["defaultMode"] == 0o400, volume
+        for init in workload["spec"]["template"]["spec"].get("initContainers", []):
+            assert "umask 077" in init["command"][-1]
     # The accounts' host= fields and MAILBOX_HOST name the mailbox StatefulSet's pods.
     spec = mailbox_set["spec"]
     pods = {f"{mailbox_set['metadata']['name']}-{i}.{spec['serviceName']}."

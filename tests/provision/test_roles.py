@@ -50,28 +50,32 @@ def test_mx_delivers_to_lmtp_server_and_logs_submission_in_without_mailboxes(che
         "lmtp:inet:[2001:db8::24]:2424"
 
 
-def test_mailbox_takes_lmtp_on_port_24_and_sends_sieve_mail_through_relayhost(check):
-    result = check({**OK, "ROLE": "mailbox", "RELAYHOST": "[mail-mx.mail.svc]:25"},
+def test_mailbox_takes_lmtp_on_port_24_trusts_the_proxies_and_sends_no_mail(check):
+    result = check({**OK, "ROLE": "mailbox", "TRUSTED_NETWORKS": "10.244.0.0/16 [fd00::]/64"},
                    accounts=ACCOUNTS)
     assert result.status == 0, result.output
     assert doveconf(result.out, "-h", "protocols").split() == ["lmtp", "imap", "pop3"]
     lmtp = doveconf(result.out, "service/lmtp/inet_listener/lmtp/port")
     assert lmtp.split("=")[1].strip() == "24"
-    assert doveconf(result.out, "-h", "submission_host").strip() == "mail-mx.mail.svc:25"
     assert doveconf(result.out, "-h", "lmtp_rcpt_check_quota").strip() == "yes"
+    # The proxies pass on the client's address: logs, bans and per-address limits see it.
+    assert doveconf(result.out, "-h", "login_trusted_networks").split() == \
+        ["10.244.0.0/16", "fd00::/64"]
+    # Sieve files mail and sends none: what it sent would reach the MX from a trusted
+    # network, signed, with no check of its From (docs/scaling.md).
+    extensions = doveconf(result.out, "-h", "plugin/sieve_extensions").split()
+    assert {"-reject", "-vacation", "-vacation-seconds", "-enotify"} <= set(extensions)
+    assert doveconf(result.out, "-h", "plugin/sieve_max_redirects").strip() == "0"
+    assert doveconf(result.out, "-h", "sendmail_path").strip() == "/bin/false"
     # A mailbox server filters and signs nothing, whatever a shared settings file says.
     assert "rspamd" not in result.output and "opendkim" not in result.output
     assert "postfix" not in result.output
     assert "imap_sieve" not in doveconf(result.out, "-h", "protocol/imap/mail_plugins")
-    assert not (result.out / "etc/rspamd").exists() or \
-        not any((result.out / "etc/rspamd").rglob("*.conf"))
     assert users(result)["bob@example.test"] == f"userdb_quota_rule=*:storage={1 << 30}B"
-
-    port = check({**OK, "ROLE": "mailbox", "RELAYHOST": "10.0.0.25:2525"}, accounts=ACCOUNTS)
-    assert doveconf(port.out, "-h", "submission_host").strip() == "10.0.0.25:2525"
-    # Without Sieve nothing is sent: no RELAYHOST needed.
-    quiet = check({**OK, "ROLE": "mailbox", "ENABLE_SIEVE": "no"}, accounts=ACCOUNTS)
-    assert quiet.status == 0, quiet.output
+    # A whole server keeps vacation replies (and trusts no one for client addresses).
+    whole = check({**OK, "TRUSTED_NETWORKS": "10.244.0.0/16"}, accounts=ACCOUNTS)
+    assert "-vacation" not in doveconf(whole.out, "-h", "plugin/sieve_extensions")
+    assert doveconf(whole.out, "-h", "login_trusted_networks").strip() == ""
 
 
 def test_proxy_sends_each_login_and_delivery_to_the_accounts_mailbox_server(check):
