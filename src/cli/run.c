@@ -202,9 +202,10 @@ static bool roles_known(const char *path, const struct service_spec *spec)
 	return true;
 }
 
-/* NAME's value now, remembered for the reloads; -1 (said) when it names no switch. */
+/* NAME's value now, remembered for the reloads when REMEMBER; -1 (said) when it names no
+   switch. */
 static int take_switch(const char *path, const struct service_spec *spec, const char *option,
-		       const char *name, const struct settings *settings)
+		       const char *name, const struct settings *settings, bool remember)
 {
 	int on = switch_value(settings, name);
 
@@ -214,7 +215,7 @@ static int take_switch(const char *path, const struct service_spec *spec, const 
 			  path, spec->name, option, name);
 		return -1;
 	}
-	if (switches.count < sizeof(switches.on) / sizeof(switches.on[0])) {
+	if (remember && switches.count < sizeof(switches.on) / sizeof(switches.on[0])) {
 		snprintf(switches.name[switches.count], SERVICE_NAME_MAX, "%s", name);
 		switches.on[switches.count++] = on;
 	}
@@ -231,15 +232,20 @@ static int take_switches(struct supervisor_config *config, const char *path,
 		const struct service_spec *spec = &config->services[i];
 		int on = 1, off = 0;
 
+		bool here = in_role(spec, start_role);
+
 		if (!roles_known(path, spec))
 			return -1;
-		if (spec->enabled_by[0] &&
-		    (on = take_switch(path, spec, "enabled_by", spec->enabled_by, settings)) < 0)
+		/* Checked in every role; remembered only where the service could run: a switch
+		   of a service another role runs does not hold a reload up. */
+		if (spec->enabled_by[0] && (on = take_switch(path, spec, "enabled_by",
+							     spec->enabled_by, settings, here)) < 0)
 			return -1;
 		if (spec->disabled_by[0] &&
-		    (off = take_switch(path, spec, "disabled_by", spec->disabled_by, settings)) < 0)
+		    (off = take_switch(path, spec, "disabled_by", spec->disabled_by, settings,
+				       here)) < 0)
 			return -1;
-		if (!in_role(spec, start_role)) {
+		if (!here) {
 			log_info("ROLE is %s: %s does not run", settings_role_name(start_role),
 				 spec->name);
 			services_remove(config, i);

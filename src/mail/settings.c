@@ -226,7 +226,7 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
     [S_LMTP_SERVER] = {"LMTP_SERVER", KIND_SERVER, NULL,
 		       .help = "HOST:PORT where ROLE=mx delivers (LMTP): the proxy in front of "
 			       "the mailbox servers, or the one mailbox server",
-		       .example = "mail-proxy-lmtp:24"},
+		       .example = "127.0.0.1:24"},
     [S_MAILBOX_HOST] = {"MAILBOX_HOST", KIND_HOST, NULL,
 			.help = "ROLE=proxy: the mailbox server of the accounts whose line has no "
 				"host= field",

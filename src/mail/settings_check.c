@@ -300,7 +300,7 @@ static void check_role(const struct settings *s, struct problems *problems)
 		problem(problems,
 			"ROLE: is mx (from %s) but LMTP_SERVER is not set: the mailbox "
 			"server, or the proxy in front of them, to deliver to (e.g. "
-			"LMTP_SERVER=mail-proxy-lmtp:24)",
+			"LMTP_SERVER=127.0.0.1:24 for the proxy beside it)",
 			s->origin[S_ROLE]);
 }
 

@@ -162,11 +162,13 @@ def start(image, quiet_dns, tmp_path):
     """start(env=..., accounts=..., aliases=..., volumes=..., options=..., wait=True,
     publish=(9154,), account_fields={user: "host=..."}, files={path: text}): PUBLISH, ports
     beyond the mail ports to reach from the host; ACCOUNT_FIELDS, what follows an account's
-    hash; FILES, more files in /etc/mailinit before the start."""
+    hash; FILES, more files in /etc/mailinit before the start; BESIDE, a container whose
+    network namespace (and published ports) this one shares, as containers of one pod."""
     made = []
 
     def _start(env=None, accounts=None, aliases=None, volumes=(), wait=True, hostname=None,
-               name=None, options=(), publish=(), account_fields=None, files=None):
+               name=None, options=(), publish=(), account_fields=None, files=None,
+               beside=None):
         name = name or f"mailinit-test-{uuid.uuid4().hex[:8]}"
         config_dir = tmp_path / name
         config_dir.mkdir()
@@ -187,7 +189,9 @@ def start(image, quiet_dns, tmp_path):
         for volume in volumes:
             argv += ["-v", volume]
         argv += list(options)
-        if "--dns" not in options:
+        if beside is not None:  # in BESIDE's network namespace, as two containers of a pod
+            argv += ["--network", f"container:{beside.name}"]
+        elif "--dns" not in options:
             argv += ["--dns", quiet_dns.ip]
         # Greylisting defers a first message from an unknown client with 4xx, as it should;
         # a real sender retries after GREYLIST_DELAY. The tests of delivery, faults and
@@ -207,6 +211,8 @@ def start(image, quiet_dns, tmp_path):
             ports = {p: free_port() for p in (*PORTS, *publish)}
             published = [a for inside, outside in ports.items()
                          for a in ("-p", f"127.0.0.1:{outside}:{inside}")]
+            if beside is not None:  # BESIDE publishes the namespace's ports
+                ports, published = beside.port, []
             run = engine(*argv, *published, image, check=False)
             if run.returncode == 0:
                 break

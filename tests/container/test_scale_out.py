@@ -57,7 +57,8 @@ def health_names(container):
 
 @pytest.fixture
 def split(start):
-    """mailbox1 (alice, and carol by MAILBOX_HOST), mailbox2 (bob), the proxy, the MX."""
+    """mailbox1 (alice, and carol by MAILBOX_HOST), mailbox2 (bob), the proxy, and the MX in
+    the proxy's network namespace (a front pod: both reached at the same published ports)."""
     backend = {"ROLE": "mailbox", "ENABLE_MANAGESIEVE": "yes", "TRUSTED_NETWORKS": POD_NETWORK}
     mailbox1 = start(env=backend, accounts=USERS)
     mailbox2 = start(env=backend, accounts=USERS)
@@ -65,9 +66,12 @@ def split(start):
     proxy = start(env={"ROLE": "proxy", "MAILBOX_HOST": ip_of(mailbox1),
                        "ENABLE_MANAGESIEVE": "yes"},
                   accounts=USERS, account_fields=hosts)
-    # The MX's signing key is made once and given to every replica (a Secret in Kubernetes).
-    mx = start(env={"ROLE": "mx", "LMTP_SERVER": f"{ip_of(proxy)}:24"}, accounts=USERS,
-               account_fields=hosts, files={"dkim/example.test/mail.private": DKIM_KEY})
+    # The MX beside the proxy, as in a front pod (deploy/kubernetes/scale-out/front.yaml): in
+    # its network namespace, delivering over loopback. Its signing key is made once and given
+    # to every replica (a Secret in Kubernetes).
+    mx = start(env={"ROLE": "mx", "LMTP_SERVER": "127.0.0.1:24"}, accounts=USERS,
+               account_fields=hosts, files={"dkim/example.test/mail.private": DKIM_KEY},
+               beside=proxy)
     return mailbox1, mailbox2, proxy, mx
 
 

@@ -132,3 +132,35 @@ def test_a_reload_that_changes_the_role_is_refused_and_nothing_stops(start, tmp_
     assert "mta: stopped" not in run.log()
     run.kill(signal.SIGTERM)
     assert run.wait(timeout=30) == 0, run.log()
+
+
+def test_an_unknown_role_or_a_misspelt_one_in_the_service_file_stops_the_start(start, tmp_path):
+    """A typo must not quietly run everything as ROLE=all, or stop a service in every role."""
+    split = [service("mta", [DAEMON, "mta", str(tmp_path)], order=3, roles=["all", "mx"])]
+    run = start(config(*split), env={"ROLE": "edge"})
+    assert run.wait(timeout=30) == 78, run.log()
+    assert 'ROLE: "edge" is not one of all|mx|mailbox|proxy' in run.log()
+
+    typo = [service("mta", [DAEMON, "mta", str(tmp_path)], order=3, roles=["all", "mz"])]
+    run = start(config(*typo), env={})
+    assert run.wait(timeout=30) == 78, run.log()
+    assert 'service mta: roles: "mz" is not a ROLE (all, mx, mailbox, proxy)' in run.log()
+
+
+def test_a_switch_of_a_service_the_role_does_not_run_holds_no_reload_up(start, tmp_path):
+    """On a mailbox server, Redis (an MX service, disabled_by REDIS_SERVER) never runs: a
+    reload that changes REDIS_SERVER there goes through like any other."""
+    (tmp_path / "config").mkdir()
+    conf = tmp_path / "config" / "mailinit.conf"
+    conf.write_text('role = "mailbox"\nenable_sieve = no\nredis_server = "mail-redis:6379"\n')
+    split = [service("store", [DAEMON, "store", str(tmp_path)], order=1, roles=["all", "mx"],
+                     disabled_by="REDIS_SERVER"),
+             service("imap", [DAEMON, "imap", str(tmp_path)], order=3)]
+    run = start(config(*split, provision="true"), env=provisioning_env(tmp_path))
+    run.wait_log(r"imap: started with pid")
+    conf.write_text('role = "mailbox"\nenable_sieve = no\n')
+    run.kill(signal.SIGHUP)
+    run.wait_log(r"imap: reloading")
+    assert "REDIS_SERVER is now" not in run.log()
+    run.kill(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0, run.log()

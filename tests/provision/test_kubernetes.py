@@ -141,13 +141,10 @@ def test_scale_out_renders_and_every_reference_resolves():
         selected = [t for t in pods.values()
                     if matches(service["spec"]["selector"], t["metadata"]["labels"])]
         assert selected, service["metadata"]["name"]
-        # Each port reaches the selected pods that have it (the public Service: the MX's
-        # ports the MX pods, the clients' the proxies): some pod has each, each pod some.
-        named = [{p["name"] for c in t["spec"]["containers"] for p in c["ports"]}
-                 for t in selected]
-        targets = {p["targetPort"] for p in service["spec"]["ports"]}
-        assert targets <= set().union(*named), (service["metadata"]["name"], targets)
-        assert all(targets & ports for ports in named), service["metadata"]["name"]
+        for template in selected:
+            named = {p["name"] for c in template["spec"]["containers"] for p in c["ports"]}
+            targets = {p["targetPort"] for p in service["spec"]["ports"]}
+            assert targets <= named, (service["metadata"]["name"], targets - named)
     for policy in (d for d in docs if d["kind"] == "NetworkPolicy"):
         assert any(matches(policy["spec"]["podSelector"]["matchLabels"], t["metadata"]["labels"])
                    for t in pods.values()), policy["metadata"]["name"]
@@ -156,19 +153,22 @@ def test_scale_out_renders_and_every_reference_resolves():
                                     if p.name != "kustomization.yaml")
 
 
-def role_settings(docs, component):
-    """The environment of COMPONENT's mailinit container: the shared ConfigMap, then its own."""
-    [workload] = [w for w in workloads(docs)
-                  if w["spec"]["template"]["metadata"]["labels"].get(
-                      "app.kubernetes.io/component") == component]
-    container = workload["spec"]["template"]["spec"]["containers"][0]
-    env = {}
-    for source in container.get("envFrom", []):
-        [cm] = [d for d in docs if d["kind"] == "ConfigMap"
-                and d["metadata"]["name"] == source["configMapRef"]["name"]]
-        env.update(cm["data"])
-    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
-    return workload, env
+def role_settings(docs, role):
+    """The workload and environment of the mailinit container with ROLE: the shared
+    ConfigMap, then its own."""
+    for workload in workloads(docs):
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            own = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+            if own.get("ROLE") != role:
+                continue
+            env = {}
+            for source in container.get("envFrom", []):
+                [cm] = [d for d in docs if d["kind"] == "ConfigMap"
+                        and d["metadata"]["name"] == source["configMapRef"]["name"]]
+                env.update(cm["data"])
+            env.update(own)
+            return workload, container, env
+    raise AssertionError(f"no container with ROLE={role}")
 
 
 def service_port(docs, host, port):
@@ -183,22 +183,34 @@ def service_port(docs, host, port):
 def test_scale_out_roles_point_at_each_other_and_mailinit_accepts_their_settings(check):
     from test_check import GOOD_HASH
     docs = rendered_scale_out()
-    _, mx = role_settings(docs, "mx")
-    _, proxy = role_settings(docs, "proxy")
-    mailbox_set, mailbox = role_settings(docs, "mailbox")
-    assert (mx["ROLE"], proxy["ROLE"], mailbox["ROLE"]) == ("mx", "proxy", "mailbox")
-    host, port = mx["LMTP_SERVER"].rsplit(":", 1)
-    assert service_port(docs, host, int(port))
+    front, _, mx = role_settings(docs, "mx")
+    proxy_set, proxy_container, proxy = role_settings(docs, "proxy")
+    mailbox_set, _, mailbox = role_settings(docs, "mailbox")
+    # The MX delivers to the proxy beside it in its pod: loopback, the proxy's LMTP port.
+    assert proxy_set is front and mx["LMTP_SERVER"] == "127.0.0.1:24"
+    assert 24 in {p["containerPort"] for p in proxy_container["ports"]}
+    # Two mailinit containers in one pod: no port twice (the proxy's metrics move to 9155).
+    ports = [p["containerPort"] for c in front["spec"]["template"]["spec"]["containers"]
+             for p in c["ports"]]
+    assert len(ports) == len(set(ports)) and proxy["METRICS_LISTEN"].endswith(":9155")
+    mounts = [{m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+              for c in front["spec"]["template"]["spec"]["containers"]]
+    assert mounts[0]["/etc/mailinit"] != mounts[1]["/etc/mailinit"]  # each its own
     host, port = mx["REDIS_SERVER"].rsplit(":", 1)
     assert service_port(docs, host, int(port))
-    # One public address for MAIL_HOSTNAME: the MX's ports and the mail clients' together.
+    # One public address for MAIL_HOSTNAME, in front of pods that have every public port
+    # (a load balancer checks a node's health once for all of a Service's ports).
     [public] = [d for d in docs if d["kind"] == "Service"
                 and d["spec"].get("type") == "LoadBalancer"]
     assert {p["port"] for p in public["spec"]["ports"]} == \
         {25, 465, 587, 143, 993, 110, 995, 4190}
     assert public["spec"]["externalTrafficPolicy"] == "Local"
-    # No role trusts the pod network to relay: the MX trusts nothing, the mailbox servers
-    # only take client addresses from the proxies.
+    named = {p["name"] for c in front["spec"]["template"]["spec"]["containers"]
+             for p in c["ports"]}
+    assert matches(public["spec"]["selector"], front["spec"]["template"]["metadata"]["labels"])
+    assert {p["targetPort"] for p in public["spec"]["ports"]} <= named
+    # No role trusts a network to relay: the MX trusts nothing; the mailbox servers only take
+    # client addresses from the proxies.
     assert "TRUSTED_NETWORKS" not in mx and "RELAYHOST" not in mailbox
     # Secrets are root's only in the pods, and the copy of them too.
     for workload in workloads(docs):
