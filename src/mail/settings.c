@@ -218,8 +218,8 @@ const struct setting_def setting_defs[SETTING_COUNT] = {
 		.help = "what this container is when one is not enough (docs/scaling.md): all "
 			"of the server; mx: Postfix, rspamd, OpenDKIM and the logins for "
 			"submission, delivering to LMTP_SERVER; mailbox: Dovecot with the "
-			"mailboxes (IMAP, POP3, LMTP on port 24; TRUSTED_NETWORKS: the "
-			"proxies); proxy: Dovecot sending each "
+			"mailboxes (IMAP, POP3, ManageSieve, LMTP on port 24; "
+			"TRUSTED_NETWORKS: the proxies); proxy: Dovecot sending each "
 			"login and delivery to the account's mailbox server; a change takes a "
 			"restart",
 		.example = "mx"},

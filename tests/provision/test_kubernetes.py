@@ -115,6 +115,14 @@ def workloads(docs):
     return [d for d in docs if d["kind"] in ("StatefulSet", "Deployment")]
 
 
+def serving(template):
+    """The containers of a pod template that serve: its containers and its sidecars
+    (init containers that keep running, restartPolicy Always)."""
+    spec = template["spec"]
+    return spec["containers"] + [c for c in spec.get("initContainers", [])
+                                 if c.get("restartPolicy") == "Always"]
+
+
 def matches(selector, labels):
     return all(labels.get(k) == v for k, v in selector.items())
 
@@ -142,9 +150,10 @@ def test_scale_out_renders_and_every_reference_resolves():
                     if matches(service["spec"]["selector"], t["metadata"]["labels"])]
         assert selected, service["metadata"]["name"]
         for template in selected:
-            named = {p["name"] for c in template["spec"]["containers"] for p in c["ports"]}
+            declared = {p[key] for c in serving(template) for p in c.get("ports", [])
+                        for key in ("name", "containerPort")}
             targets = {p["targetPort"] for p in service["spec"]["ports"]}
-            assert targets <= named, (service["metadata"]["name"], targets - named)
+            assert targets <= declared, (service["metadata"]["name"], targets - declared)
     for policy in (d for d in docs if d["kind"] == "NetworkPolicy"):
         assert any(matches(policy["spec"]["podSelector"]["matchLabels"], t["metadata"]["labels"])
                    for t in pods.values()), policy["metadata"]["name"]
@@ -157,7 +166,7 @@ def role_settings(docs, role):
     """The workload and environment of the mailinit container with ROLE: the shared
     ConfigMap, then its own."""
     for workload in workloads(docs):
-        for container in workload["spec"]["template"]["spec"]["containers"]:
+        for container in serving(workload["spec"]["template"]):
             own = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
             if own.get("ROLE") != role:
                 continue
@@ -169,6 +178,15 @@ def role_settings(docs, role):
             env.update(own)
             return workload, container, env
     raise AssertionError(f"no container with ROLE={role}")
+
+
+def proxy_container_config(front):
+    """What the front pod's init step copies into the proxy's /etc/mailinit: its command's
+    lines that name that directory."""
+    [init] = [c for c in front["spec"]["template"]["spec"]["initContainers"]
+              if c.get("restartPolicy") != "Always"]
+    return " ".join(line for line in init["command"][-1].splitlines()
+                    if "/etc/mailinit-proxy" in line and "chmod" not in line)
 
 
 def service_port(docs, host, port):
@@ -190,12 +208,15 @@ def test_scale_out_roles_point_at_each_other_and_mailinit_accepts_their_settings
     assert proxy_set is front and mx["LMTP_SERVER"] == "127.0.0.1:24"
     assert 24 in {p["containerPort"] for p in proxy_container["ports"]}
     # Two mailinit containers in one pod: no port twice (the proxy's metrics move to 9155).
-    ports = [p["containerPort"] for c in front["spec"]["template"]["spec"]["containers"]
-             for p in c["ports"]]
+    ports = [p["containerPort"] for c in serving(front["spec"]["template"]) for p in c["ports"]]
     assert len(ports) == len(set(ports)) and proxy["METRICS_LISTEN"].endswith(":9155")
     mounts = [{m["mountPath"]: m["name"] for m in c["volumeMounts"]}
-              for c in front["spec"]["template"]["spec"]["containers"]]
+              for c in serving(front["spec"]["template"])]
     assert mounts[0]["/etc/mailinit"] != mounts[1]["/etc/mailinit"]  # each its own
+    # The proxy is a sidecar: up before the MX and down after it, so the MX's deliveries
+    # under way at a stop finish through it. It holds no signing key.
+    assert proxy_container.get("restartPolicy") == "Always"
+    assert "dkim" not in proxy_container_config(front)
     host, port = mx["REDIS_SERVER"].rsplit(":", 1)
     assert service_port(docs, host, int(port))
     # One public address for MAIL_HOSTNAME, in front of pods that have every public port
@@ -205,10 +226,9 @@ def test_scale_out_roles_point_at_each_other_and_mailinit_accepts_their_settings
     assert {p["port"] for p in public["spec"]["ports"]} == \
         {25, 465, 587, 143, 993, 110, 995, 4190}
     assert public["spec"]["externalTrafficPolicy"] == "Local"
-    named = {p["name"] for c in front["spec"]["template"]["spec"]["containers"]
-             for p in c["ports"]}
+    declared = {p["containerPort"] for c in serving(front["spec"]["template"]) for p in c["ports"]}
     assert matches(public["spec"]["selector"], front["spec"]["template"]["metadata"]["labels"])
-    assert {p["targetPort"] for p in public["spec"]["ports"]} <= named
+    assert {p["targetPort"] for p in public["spec"]["ports"]} <= declared
     # No role trusts a network to relay: the MX trusts nothing; the mailbox servers only take
     # client addresses from the proxies.
     assert "TRUSTED_NETWORKS" not in mx and "RELAYHOST" not in mailbox
@@ -220,7 +240,8 @@ def test_scale_out_roles_point_at_each_other_and_mailinit_accepts_their_settings
             if "projected" in volume:
                 assert volume["projected"]["defaultMode"] == 0o400, volume
         for init in workload["spec"]["template"]["spec"].get("initContainers", []):
-            assert "umask 077" in init["command"][-1]
+            if init.get("restartPolicy") != "Always":  # the copying step, not a sidecar
+                assert "umask 077" in init["command"][-1]
     # The accounts' host= fields and MAILBOX_HOST name the mailbox StatefulSet's pods.
     spec = mailbox_set["spec"]
     pods = {f"{mailbox_set['metadata']['name']}-{i}.{spec['serviceName']}."
