@@ -252,35 +252,43 @@ static void set_role_vars(struct context *c)
 			listeners_template_value("LISTEN_LMTP"));
 }
 
+/*
+ * Template variable NAME: the networks of SETTING, each between BEFORE and AFTER, separated
+ * by SEPARATOR, after LEAD (the first's separator too when LEAD is not empty); in Postfix's
+ * spelling (IPv6 in brackets) when BRACKETS, else in Dovecot's, OpenDKIM's and rspamd's.
+ */
+static void set_networks_var(struct context *c, const char *name, enum setting_id setting,
+			     bool brackets, const char *lead, const char *separator,
+			     const char *before, const char *after)
+{
+	const char *networks = settings_get(c->settings, setting);
+	struct buffer out = {0};
+	char network[256];
+
+	buffer_puts(&out, lead);
+	while (text_next_word(&networks, network, sizeof(network))) {
+		buffer_printf(&out, "%s%s", out.len ? separator : "", before);
+		network_write(network, brackets, &out);
+		buffer_puts(&out, after);
+	}
+	set_var(c, name, "%s", out.data ? out.data : "");
+	buffer_free(&out);
+}
+
 static void set_template_vars(struct context *c)
 {
 	struct buffer domains = {0};
-	const char *networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
-	char network[256], override[PATH_MAX];
+	char override[PATH_MAX];
 	bool modern = strcmp(settings_get(c->settings, S_TLS_LEVEL), "modern") == 0;
 
 	for (size_t i = 0; i < c->domains.count; i++)
 		buffer_printf(&domains, "%s%s", i ? ", " : "", c->domains.name[i]);
 	set_var(c, "MAIL_DOMAINS_ALL", "%s", domains.data);
 	buffer_free(&domains);
-	domains = (struct buffer){0};
-	while (text_next_word(&networks, network, sizeof(network))) {
-		buffer_puts(&domains, domains.len ? " " : "");
-		network_write(network, true, &domains);
-	}
-	set_var(c, "TRUSTED_NETWORKS", "%s", domains.data ? domains.data : "");
-	buffer_free(&domains);
+	set_networks_var(c, "TRUSTED_NETWORKS", S_TRUSTED_NETWORKS, true, "", " ", "", "");
 	/* rspamd's local addresses: loopback and the trusted networks, quoted, no brackets. */
-	domains = (struct buffer){0};
-	buffer_puts(&domains, "\"127.0.0.0/8\", \"::1\"");
-	networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
-	while (text_next_word(&networks, network, sizeof(network))) {
-		buffer_puts(&domains, ", \"");
-		network_write(network, false, &domains);
-		buffer_puts(&domains, "\"");
-	}
-	set_var(c, "RSPAMD_LOCAL_ADDRS", "%s", domains.data);
-	buffer_free(&domains);
+	set_networks_var(c, "RSPAMD_LOCAL_ADDRS", S_TRUSTED_NETWORKS, false,
+			 "\"127.0.0.0/8\", \"::1\"", ", ", "\"", "\"");
 	set_var(c, "ROOT", "%s", c->root);
 	char scoreboard[PATH_MAX];
 	scoreboard_path(c->root, scoreboard, sizeof(scoreboard));
@@ -294,23 +302,9 @@ static void set_template_vars(struct context *c)
 	ban_never_networks(c->settings, never, sizeof(never));
 	set_var(c, "BAN_NEVER", "%s", never);
 	/* The load balancers, in Dovecot's spelling (no brackets), which the gate reads too. */
-	domains = (struct buffer){0};
-	networks = settings_get(c->settings, S_PROXY_PROTOCOL_NETWORKS);
-	while (text_next_word(&networks, network, sizeof(network))) {
-		buffer_puts(&domains, domains.len ? " " : "");
-		network_write(network, false, &domains);
-	}
-	set_var(c, "PROXY_NETWORKS", "%s", domains.data ? domains.data : "");
-	buffer_free(&domains);
+	set_networks_var(c, "PROXY_NETWORKS", S_PROXY_PROTOCOL_NETWORKS, false, "", " ", "", "");
 	/* The trusted networks in Dovecot's spelling: ROLE=mailbox's login_trusted_networks. */
-	domains = (struct buffer){0};
-	networks = settings_get(c->settings, S_TRUSTED_NETWORKS);
-	while (text_next_word(&networks, network, sizeof(network))) {
-		buffer_puts(&domains, domains.len ? " " : "");
-		network_write(network, false, &domains);
-	}
-	set_var(c, "TRUSTED_NETWORKS_PLAIN", "%s", domains.data ? domains.data : "");
-	buffer_free(&domains);
+	set_networks_var(c, "TRUSTED_NETWORKS_PLAIN", S_TRUSTED_NETWORKS, false, "", " ", "", "");
 	set_var(c, "SNI_MAPS", "%s%s%s", c->sni_count ? "texthash:" : "",
 		c->sni_count ? c->root : "", c->sni_count ? "/etc/postfix/sni" : "");
 	set_var(c, "POSTFIX_TLS_PROTOCOLS", "%s", modern ? ">=TLSv1.3" : ">=TLSv1.2");
