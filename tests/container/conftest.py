@@ -226,5 +226,7 @@ def start(image, quiet_dns, tmp_path):
         return container
 
     yield _start
-    for container in made:
+    # Last made, first removed: a container in another's network namespace (beside=) must go
+    # before it, or podman refuses to remove the one it depends on and it keeps running.
+    for container in reversed(made):
         engine("rm", "-f", "-v", "-t", "0", container.name, check=False)
