@@ -89,14 +89,18 @@ static void restart_or_give_up(struct supervisor *sv, struct service *svc)
  * A pidfile left by an earlier life of the service (a container restart keeps
  * /run; a daemon killed with SIGKILL cannot clean up) names a PID that may now
  * belong to something else, and daemons such as Dovecot then refuse to start
- * ("already running"). Before a start, a pidfile that is not ours goes.
+ * ("already running"). Before a start the service has no process, so its
+ * pidfile is stale whatever it names: even a descendant of mailinit that is no
+ * service's (the owner walk, a child of provisioning that outlives it, took the
+ * PID Dovecot had in a CI run, and Dovecot refused to start five times).
  */
 static void remove_stale_pidfile(const struct supervisor *sv, const struct service *svc)
 {
 	const char *path = svc->spec->pidfile;
 	pid_t pid;
 
-	if (path == NULL || (pid = proc_read_pidfile(path)) == 0 || pidfile_pid(sv, svc) > 0)
+	if (path == NULL || (pid = proc_read_pidfile(path)) == 0 ||
+	    (svc->pid > 0 && pidfile_pid(sv, svc) > 0))
 		return;
 	if (unlink(path) == 0)
 		log_info("%s: removed stale pidfile %s (pid %d is not one of ours)",
